@@ -1,0 +1,5 @@
+export * from './names.js';
+export * from './redis.js';
+export * from './streams.js';
+export * from './heartbeat.js';
+export * from './kill-switch.js';

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ConfigError, describeIssues } from '@floor/domain';
+
+/**
+ * The only module that reads process.env (STYLE #13). Everything else receives a parsed, frozen `Env`.
+ * Secrets live here and nowhere else; the logger redacts the fields named in SECRET_ENV_KEYS.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+export const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/floor').describe('Postgres, system of record'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis: queues, streams, heartbeats'),
+  FLOOR_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]+$/)
+    .default('floor')
+    .describe('prefix of every Redis key and BullMQ queue, so two floors (or test runs) share one Redis'),
+  FLOOR_CONFIG_DIR: z.string().default('config').describe('folder holding floor.yaml and strategies/'),
+  FLOOR_ROOT: z.string().default(process.cwd()).describe('repository root (PM2 cwd)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AGENT_ID: z.string().optional().describe('set by the Boss for an agent process'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ENABLE_LIVE_TRADING: bool.describe('gate 2 of 3 for real orders'),
+  POLYMARKET_PRIVATE_KEY: z.string().optional(),
+  POLYMARKET_API_KEY: z.string().optional(),
+  POLYMARKET_API_SECRET: z.string().optional(),
+  POLYMARKET_API_PASSPHRASE: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+});
+export type Env = Readonly<z.infer<typeof EnvSchema>>;
+
+/** Names of variables whose values must never reach a log line, metric or database row. */
+export const SECRET_ENV_KEYS = [
+  'POLYMARKET_PRIVATE_KEY',
+  'POLYMARKET_API_KEY',
+  'POLYMARKET_API_SECRET',
+  'POLYMARKET_API_PASSPHRASE',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+] as const;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(`invalid environment: ${describeIssues(result.error.issues)}`);
+  }
+  return Object.freeze(result.data);
+}
+
+let cached: Env | undefined;
+/** The process environment, parsed once. */
+export function loadEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The environment a child process (an agent started by the Boss) needs, secrets included only by name. */
+export function childEnv(overrides: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return { ...out, ...overrides };
+}

@@ -1,0 +1,3 @@
+export * from './env.js';
+export * from './floor-config.js';
+export * from './strategy-files.js';

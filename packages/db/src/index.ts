@@ -1,0 +1,3 @@
+export * as schema from './schema.js';
+export * from './client.js';
+export * from './portfolio.js';
