@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // two cores: a couple of files at once keeps Postgres and Redis honest without starving them
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -22,9 +25,6 @@ export default defineConfig({
           globalSetup: ['tests/setup/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // two cores: a couple of files at once keeps Postgres and Redis honest without starving them
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
       {
@@ -34,7 +34,8 @@ export default defineConfig({
           globalSetup: ['tests/setup/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // one file at a time: each boots a whole floor under PM2
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
