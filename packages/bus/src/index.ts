@@ -3,3 +3,4 @@ export * from './redis.js';
 export * from './streams.js';
 export * from './heartbeat.js';
 export * from './kill-switch.js';
+export * from './queues.js';
