@@ -22,6 +22,15 @@ export const EnvSchema = z.object({
   FLOOR_ROOT: z.string().default(process.cwd()).describe('repository root (PM2 cwd)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGENT_ID: z.string().optional().describe('set by the Boss for an agent process'),
+  FLOOR_AGENT_SCRIPT: z
+    .string()
+    .default('apps/agent/src/main.ts')
+    .describe('script the Boss runs for each agent, relative to FLOOR_ROOT (tests point it at a fixture)'),
+  FLOOR_PM2_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]+$/)
+    .optional()
+    .describe('PM2 namespace of the floor processes, so a test floor is told apart from a real one'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ENABLE_LIVE_TRADING: bool.describe('gate 2 of 3 for real orders'),
   POLYMARKET_PRIVATE_KEY: z.string().optional(),

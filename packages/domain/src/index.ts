@@ -6,3 +6,4 @@ export * from './market.js';
 export * from './messages.js';
 export * from './ledger.js';
 export * from './errors.js';
+export * from './trace.js';

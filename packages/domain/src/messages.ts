@@ -22,6 +22,8 @@ const eventBase = {
   tsEventMs: z.number().int().nonnegative().describe('venue time'),
   tsPublishedMs: z.number().int().nonnegative().describe('when the collector published it (latency tracing)'),
   source: DataSource,
+  /** microsecond wall clock at publish, for latency tracing (ms is too coarse next to a Redis hop) */
+  tracePublishedUs: z.number().int().optional(),
 };
 
 /** A full book for one token, best first on both sides. */
@@ -92,6 +94,9 @@ export const OrderIntent = z.object({
   /** event publish time of the causing event, carried for latency measurement */
   tsCausePublishedMs: z.number().int().nonnegative().optional(),
   live: z.boolean().default(false).describe("the agent file's live gate"),
+  /** latency tracing, microsecond wall clock: when the causing event was published, when this was enqueued */
+  traceCausePublishedUs: z.number().int().optional(),
+  traceCreatedUs: z.number().int().optional(),
 });
 export type OrderIntent = z.output<typeof OrderIntent>;
 export type OrderIntentWire = z.input<typeof OrderIntent>;
@@ -143,6 +148,9 @@ export const FillApplied = z.object({
   realizedPnlMicros: MicrosWire,
   tsMs: z.number().int(),
   tsIntentCreatedMs: z.number().int().optional(),
+  /** latency tracing, microsecond wall clock: intent enqueued, fill published */
+  traceIntentCreatedUs: z.number().int().optional(),
+  tracePublishedUs: z.number().int().optional(),
 });
 export type FillApplied = z.output<typeof FillApplied>;
 
