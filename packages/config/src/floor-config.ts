@@ -19,6 +19,14 @@ export const LimitsConfig = z
   .object({
     maxStakeUsd: UsdAmount.default(100_000_000n).describe('largest notional of one order, USD'),
     maxOpenOrdersPerAgent: z.number().int().positive().default(50),
+    maxBookAgeMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'deny a BUY when the book was published longer ago than this; 0 = trust the feed\'s stale flag only (a quiet book is not a stale one)',
+      ),
   })
   .strict();
 
@@ -30,6 +38,7 @@ export const FeedConfig = z
     maxGapMs: z.number().int().positive().default(2_000).describe('longest pause between two replayed events, after speed-up'),
     loop: z.boolean().default(true).describe('restart the dataset (with fresh market ids) when it ends'),
     seed: z.number().int().default(42).describe('seed of the simulator source'),
+    ratePerSec: z.number().positive().default(20).describe('simulator source: events published per second (wall clock)'),
   })
   .strict();
 

@@ -1,1 +1,503 @@
-export {};
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import {
+  deterministicId,
+  EMPTY_POSITION,
+  fillEffect,
+  formatMicros,
+  InvariantError,
+  NO_FEES,
+  settlementEffect,
+  stringifyWire,
+  type Book,
+  type BookSnapshot,
+  type FillApplied,
+  type FillEffect,
+  type FillKind,
+  type MarketInfo,
+  type OrderIntent,
+  type OrderOutcome,
+  type PositionState,
+  type Side,
+} from '@floor/domain';
+import { matchAgainstBook, matchCashDeltaMicros, type MatchResult } from '@floor/paper';
+import { checkIntent, type RiskDenial, type RiskLimits } from '@floor/risk';
+import type { Db, Tx } from './client.js';
+import { appendAudit, type Actor } from './audit.js';
+import { readAgentPortfolioTx } from './portfolio.js';
+import { fills, ledgerEntries, ledgerTxns, markets, orders, positions, riskEvents } from './schema.js';
+
+export type OrderRecord = typeof orders.$inferSelect;
+export type FillRecord = typeof fills.$inferSelect;
+
+/**
+ * The executor's write path. Each verb is one Postgres transaction that takes the same locks in the same
+ * order, so that concurrent verbs serialise where they must and never deadlock:
+ *
+ *   1. `market:<id>` advisory lock: shared by intents, exclusive by settlement. "Is the market resolved?"
+ *      and "pay out every open position" are therefore atomic with respect to each other: no fill can
+ *      land between a settlement's read of the positions and its commit.
+ *   2. `agent:<id>` advisory lock (the key `allocateCapital` uses), in agent-id order. Fill `seq` values
+ *      are drawn under it, so one agent's fills commit in seq order and an agent that restored at
+ *      `lastFillSeq = N` never misses a late-committing fill with a smaller seq.
+ */
+const marketLockKey = (marketId: string) => `market:${marketId}`;
+const agentLockKey = (agentId: string) => `agent:${agentId}`;
+
+/** The client order id of an intent: deterministic, so a retry of an uncommitted attempt reuses it. */
+export function clientOrderIdFor(intentId: string): string {
+  return deterministicId('clientOrder', intentId);
+}
+
+/** The fill id of the n-th fill of an order. */
+export function tradeFillId(clientOrderId: string, index: number): string {
+  return deterministicId('fill', clientOrderId, index);
+}
+
+/** The fill id of an agent's settlement in one token: at most one per (agent, token), ever. */
+export function settlementFillId(agentId: string, tokenId: string): string {
+  return deterministicId('fill', 'settle', agentId, tokenId);
+}
+
+export interface ProcessIntentDeps {
+  /** the market as the registry (`marketsHash`) has it; undefined = not listed */
+  readonly market: MarketInfo | undefined;
+  /** latest book of `intent.tokenId`, read by the caller before the transaction; undefined = none */
+  readonly book: BookSnapshot | undefined;
+  readonly killSwitch: { readonly on: boolean; readonly reason: string };
+  readonly limits: RiskLimits;
+  readonly nowMs: number;
+}
+
+export interface ProcessIntentResult {
+  readonly order: OrderRecord;
+  /** the order's fills in seq order (none for a denial or an unfilled order) */
+  readonly fills: readonly FillApplied[];
+  readonly outcome: OrderOutcome;
+  /** true when the intent had been decided before: nothing was written, the stored result is returned */
+  readonly replayed: boolean;
+  /** the risk gate's denial, when this call denied the intent */
+  readonly denial: RiskDenial | undefined;
+}
+
+const EMPTY_BOOK_SIDES = { bids: [], asks: [] } as const;
+
+/**
+ * Decides one intent on the paper exchange and books the result, in one transaction: risk checks against
+ * the ledger's cash and positions, a match against `deps.book`, then the order row, its fills, the
+ * positions and one balanced ledger transaction per fill (or, for a denial, a `risk_events` row).
+ *
+ * Idempotent by intent id: an intent that already has an order returns the stored outcome and fills with
+ * `replayed: true` and writes nothing.
+ */
+export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIntentDeps): Promise<ProcessIntentResult> {
+  if (deps.book && deps.book.tokenId !== intent.tokenId) {
+    throw new InvariantError('book does not belong to the intent token', { intentId: intent.intentId, bookTokenId: deps.book.tokenId });
+  }
+  const clientOrderId = clientOrderIdFor(intent.intentId);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext(${marketLockKey(intent.marketId)}))`);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${agentLockKey(intent.agentId)}))`);
+
+    const prior = await readIntentResult(tx, intent.intentId);
+    if (prior) return { ...prior, replayed: true, denial: undefined };
+
+    const portfolio = await readAgentPortfolioTx(tx, intent.agentId);
+    const held = portfolio.positions.find((p) => p.tokenId === intent.tokenId);
+    let position: PositionState = held ? { sizeMicros: held.sizeMicros, costMicros: held.costMicros } : EMPTY_POSITION;
+
+    const book: Book = deps.book ?? { tokenId: intent.tokenId, ...EMPTY_BOOK_SIDES };
+    const match = matchAgainstBook({
+      book,
+      side: intent.side,
+      limitPriceMicros: intent.limitPriceMicros,
+      sizeMicros: intent.sizeMicros,
+      orderType: intent.orderType,
+      fee: deps.market?.fee ?? NO_FEES,
+    });
+    // read under the market lock: a settlement either committed before this point or waits for us
+    const resolved = deps.market ? await isMarketResolved(tx, intent.marketId) : false;
+    const decision = checkIntent(
+      intent,
+      {
+        nowMs: deps.nowMs,
+        killSwitch: deps.killSwitch,
+        market: deps.market ? { tokenIds: deps.market.tokens.map((t) => t.tokenId), resolved } : undefined,
+        book: deps.book ? { stale: deps.book.stale, publishedMs: deps.book.tsPublishedMs } : undefined,
+        cashMicros: portfolio.cashMicros,
+        positionMicros: position.sizeMicros,
+        cashDeltaMicros: matchCashDeltaMicros(intent.side, match.fills),
+      },
+      deps.limits,
+    );
+
+    const orderBase = {
+      clientOrderId,
+      intentId: intent.intentId,
+      agentId: intent.agentId,
+      marketId: intent.marketId,
+      tokenId: intent.tokenId,
+      side: intent.side,
+      orderType: intent.orderType,
+      limitPriceMicros: intent.limitPriceMicros,
+      sizeMicros: intent.sizeMicros,
+      venue: 'paper' as const,
+      intentReason: intent.reason,
+      tsIntentMs: BigInt(intent.tsCreatedMs),
+    };
+
+    if (!decision.ok) {
+      const [order] = await tx
+        .insert(orders)
+        .values({
+          ...orderBase,
+          status: 'denied',
+          filledSizeMicros: 0n,
+          // "CODE: message": agents switch on the code before the colon, people read the rest
+          reason: `${decision.code}: ${decision.message}`,
+          bookSeen: bookSeen(deps.book, intent.side, 0),
+        })
+        .returning();
+      await tx.insert(riskEvents).values({
+        agentId: intent.agentId,
+        intentId: intent.intentId,
+        code: decision.code,
+        detail: {
+          message: decision.message,
+          clientOrderId,
+          marketId: intent.marketId,
+          tokenId: intent.tokenId,
+          side: intent.side,
+          limitPriceMicros: intent.limitPriceMicros.toString(),
+          sizeMicros: intent.sizeMicros.toString(),
+          cashMicros: portfolio.cashMicros.toString(),
+          positionMicros: position.sizeMicros.toString(),
+        },
+      });
+      const stored = requireRow(order, 'order');
+      return { order: stored, fills: [], outcome: toOrderOutcome(stored), replayed: false, denial: decision };
+    }
+
+    const [order] = await tx
+      .insert(orders)
+      .values({
+        ...orderBase,
+        status: match.status,
+        filledSizeMicros: match.filledSizeMicros,
+        reason: unfilledReason(intent, match, deps.book !== undefined),
+        bookSeen: bookSeen(deps.book, intent.side, match.fills.length),
+      })
+      .returning();
+    const stored = requireRow(order, 'order');
+
+    const applied: FillApplied[] = [];
+    let realizedMicros = 0n;
+    for (const [index, f] of match.fills.entries()) {
+      const effect = fillEffect(intent.agentId, position, intent.side, f.priceMicros, f.sizeMicros, f.feeMicros);
+      const row = await bookFill(tx, {
+        fillId: tradeFillId(clientOrderId, index),
+        kind: 'trade',
+        clientOrderId,
+        intentId: intent.intentId,
+        agentId: intent.agentId,
+        marketId: intent.marketId,
+        tokenId: intent.tokenId,
+        side: intent.side,
+        priceMicros: f.priceMicros,
+        sizeMicros: f.sizeMicros,
+        feeMicros: f.feeMicros,
+        effect,
+      });
+      if (!row) throw new InvariantError('trade fill already exists for a new order', { clientOrderId, index });
+      applied.push(toFillApplied(row, intent.tsCreatedMs));
+      position = effect.position;
+      realizedMicros += effect.realizedPnlMicros;
+    }
+    if (applied.length > 0) {
+      await writePosition(tx, { agentId: intent.agentId, tokenId: intent.tokenId, marketId: intent.marketId }, position, realizedMicros);
+    }
+    return { order: stored, fills: applied, outcome: toOrderOutcome(stored), replayed: false, denial: undefined };
+  });
+}
+
+/** The stored order of an intent with its fills and outcome, or undefined if it was never decided. */
+export async function readIntentResult(
+  q: Db | Tx,
+  intentId: string,
+): Promise<{ order: OrderRecord; fills: FillApplied[]; outcome: OrderOutcome } | undefined> {
+  const [order] = await q.select().from(orders).where(eq(orders.intentId, intentId));
+  if (!order) return undefined;
+  // agent_id first so the (agent_id, seq) index narrows the scan; fills has no client_order_id index
+  const rows = await q
+    .select()
+    .from(fills)
+    .where(and(eq(fills.agentId, order.agentId), eq(fills.clientOrderId, order.clientOrderId), eq(fills.kind, 'trade')))
+    .orderBy(asc(fills.seq));
+  const tsIntent = Number(order.tsIntentMs);
+  return { order, fills: rows.map((r) => toFillApplied(r, tsIntent)), outcome: toOrderOutcome(order) };
+}
+
+export interface SettleMarketInput {
+  readonly marketId: string;
+  readonly winningTokenId: string;
+  /** the market's outcome tokens; positions are also found by their market id, so this may be omitted */
+  readonly tokenIds?: readonly string[];
+  readonly actor?: Actor;
+}
+
+export interface SettleMarketResult {
+  /** all settlement fills of the market in seq order, old and new */
+  readonly fills: FillApplied[];
+  /** how many of them this call wrote */
+  readonly created: number;
+}
+
+/**
+ * Pays out every open position of a resolved market: the winning token at 1, the other at 0, no fee, as
+ * `kind = 'settlement'` fills with their ledger transactions; positions go to zero and the markets row (if
+ * any) records the winner. Idempotent: a settlement fill id is fixed per (agent, token) and inserted with
+ * ON CONFLICT DO NOTHING.
+ *
+ * Returns every settlement fill of the market, including those an earlier run wrote, so a retried job
+ * re-publishes what a crash may have kept from being published (consumers dedupe by fill seq), and how many
+ * of them this call created (for metrics).
+ */
+export async function settleMarket(db: Db, input: SettleMarketInput): Promise<SettleMarketResult> {
+  const { marketId, winningTokenId } = input;
+  if (input.tokenIds && !input.tokenIds.includes(winningTokenId)) {
+    throw new InvariantError('winning token is not an outcome of the market', { marketId, winningTokenId });
+  }
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${marketLockKey(marketId)}))`);
+
+    const [market] = await tx.select({ winningTokenId: markets.winningTokenId }).from(markets).where(eq(markets.marketId, marketId));
+    if (market?.winningTokenId && market.winningTokenId !== winningTokenId) {
+      throw new InvariantError('market already resolved to a different token', { marketId, winningTokenId, recorded: market.winningTokenId });
+    }
+    const newlyResolved = market !== undefined && market.winningTokenId === null;
+    if (newlyResolved) {
+      await tx.update(markets).set({ winningTokenId, resolvedAt: sql`now()` }).where(eq(markets.marketId, marketId));
+    }
+
+    const inMarket = input.tokenIds?.length
+      ? or(eq(positions.marketId, marketId), inArray(positions.tokenId, [...input.tokenIds]))
+      : eq(positions.marketId, marketId);
+    // Every row, open or already settled: the settled ones name the fills an earlier run wrote.
+    const rows = await tx.select().from(positions).where(inMarket).orderBy(asc(positions.agentId), asc(positions.tokenId));
+    const open = rows.filter((r) => r.sizeMicros > 0n);
+    for (const agentId of [...new Set(open.map((r) => r.agentId))].sort()) {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${agentLockKey(agentId)}))`);
+    }
+
+    let created = 0;
+    for (const row of open) {
+      const won = row.tokenId === winningTokenId;
+      const effect = settlementEffect(row.agentId, { sizeMicros: row.sizeMicros, costMicros: row.costMicros }, won);
+      const inserted = await bookFill(tx, {
+        fillId: settlementFillId(row.agentId, row.tokenId),
+        kind: 'settlement',
+        clientOrderId: null,
+        intentId: null,
+        agentId: row.agentId,
+        marketId: row.marketId,
+        tokenId: row.tokenId,
+        side: 'SELL',
+        priceMicros: won ? 1_000_000n : 0n,
+        sizeMicros: row.sizeMicros,
+        feeMicros: 0n,
+        effect,
+      });
+      // A conflict means this (agent, token) was settled before and bought again afterwards, which the
+      // MARKET_RESOLVED check prevents whenever the markets row exists. Leave it for the auditor to flag.
+      if (!inserted) continue;
+      created += 1;
+      await writePosition(tx, row, effect.position, effect.realizedPnlMicros);
+    }
+
+    if (created > 0 || newlyResolved) {
+      await appendAudit(tx, {
+        actor: input.actor ?? { type: 'system', app: 'executor' },
+        action: 'market.settled',
+        subject: marketId,
+        detail: { winningTokenId, settlementFills: created },
+      });
+    }
+
+    const ids = rows.map((r) => settlementFillId(r.agentId, r.tokenId));
+    if (ids.length === 0) return { fills: [], created };
+    const settled = await tx.select().from(fills).where(and(inArray(fills.fillId, ids), eq(fills.kind, 'settlement'))).orderBy(asc(fills.seq));
+    return { fills: settled.map((r) => toFillApplied(r)), created };
+  });
+}
+
+/**
+ * Inserts or refreshes a market in the registry table. Resolution columns are left alone: only
+ * `settleMarket` writes them.
+ */
+export async function upsertMarket(q: Db | Tx, info: MarketInfo): Promise<void> {
+  const values = {
+    marketId: info.marketId,
+    question: info.question,
+    category: info.category,
+    // bigints (fee rate, tick size) as decimal strings, the wire form
+    info: JSON.parse(stringifyWire(info)) as unknown,
+    endDate: info.endDateMs > 0 ? new Date(info.endDateMs) : null,
+  };
+  await q
+    .insert(markets)
+    .values(values)
+    .onConflictDoUpdate({
+      target: markets.marketId,
+      set: { question: values.question, category: values.category, info: values.info, endDate: values.endDate },
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface FillToBook {
+  readonly fillId: string;
+  readonly kind: FillKind;
+  readonly clientOrderId: string | null;
+  readonly intentId: string | null;
+  readonly agentId: string;
+  readonly marketId: string;
+  readonly tokenId: string;
+  readonly side: Side;
+  readonly priceMicros: bigint;
+  readonly sizeMicros: bigint;
+  readonly feeMicros: bigint;
+  readonly effect: FillEffect;
+}
+
+/**
+ * Writes a fill row and its balanced ledger transaction (`ref` = fill id). Returns the stored row, or
+ * undefined when the fill id already existed (then nothing is written).
+ */
+async function bookFill(tx: Tx, f: FillToBook): Promise<FillRecord | undefined> {
+  const ledgerKind = f.kind === 'trade' ? 'fill' : 'settlement';
+  const ledgerTxnId = deterministicId('ledgerTxn', ledgerKind, f.fillId);
+  const [row] = await tx
+    .insert(fills)
+    .values({
+      fillId: f.fillId,
+      kind: f.kind,
+      clientOrderId: f.clientOrderId,
+      intentId: f.intentId,
+      agentId: f.agentId,
+      marketId: f.marketId,
+      tokenId: f.tokenId,
+      side: f.side,
+      priceMicros: f.priceMicros,
+      sizeMicros: f.sizeMicros,
+      feeMicros: f.feeMicros,
+      cashDeltaMicros: f.effect.cashDeltaMicros,
+      realizedPnlMicros: f.effect.realizedPnlMicros,
+      ledgerTxnId,
+    })
+    .onConflictDoNothing({ target: fills.fillId })
+    .returning();
+  if (!row) return undefined;
+  await tx.insert(ledgerTxns).values({
+    id: ledgerTxnId,
+    kind: ledgerKind,
+    ref: f.fillId,
+    agentId: f.agentId,
+    memo: `${f.side} ${formatMicros(f.sizeMicros)} ${f.tokenId} @ ${formatMicros(f.priceMicros)}`,
+  });
+  await tx
+    .insert(ledgerEntries)
+    .values(f.effect.postings.map((p) => ({ txnId: ledgerTxnId, account: p.account, agentId: f.agentId, amountMicros: p.amountMicros })));
+  return row;
+}
+
+async function writePosition(
+  tx: Tx,
+  key: { agentId: string; tokenId: string; marketId: string },
+  position: PositionState,
+  realizedDeltaMicros: bigint,
+): Promise<void> {
+  await tx
+    .insert(positions)
+    .values({ ...key, sizeMicros: position.sizeMicros, costMicros: position.costMicros, realizedPnlMicros: realizedDeltaMicros })
+    .onConflictDoUpdate({
+      target: [positions.agentId, positions.tokenId],
+      set: {
+        sizeMicros: position.sizeMicros,
+        costMicros: position.costMicros,
+        realizedPnlMicros: sql`${positions.realizedPnlMicros} + ${realizedDeltaMicros.toString()}::bigint`,
+        updatedAt: sql`now()`,
+      },
+    });
+}
+
+async function isMarketResolved(tx: Tx, marketId: string): Promise<boolean> {
+  const [row] = await tx.select({ winningTokenId: markets.winningTokenId }).from(markets).where(eq(markets.marketId, marketId));
+  return row?.winningTokenId != null;
+}
+
+/** The opposite side's levels the match walked, plus the next one (it shows why the walk stopped). */
+function bookSeen(book: BookSnapshot | undefined, side: Side, levelsUsed: number): Record<string, unknown> | null {
+  if (!book) return null;
+  const opposite = side === 'BUY' ? book.asks : book.bids;
+  return {
+    eventId: book.eventId,
+    tsEventMs: book.tsEventMs,
+    tsPublishedMs: book.tsPublishedMs,
+    stale: book.stale,
+    side: side === 'BUY' ? 'asks' : 'bids',
+    levels: opposite.slice(0, Math.min(levelsUsed + 1, 20)).map((l) => ({ priceMicros: l.priceMicros.toString(), sizeMicros: l.sizeMicros.toString() })),
+  };
+}
+
+function unfilledReason(intent: OrderIntent, match: MatchResult, hadBook: boolean): string {
+  const { status } = match;
+  if (status === 'filled') return '';
+  if (status === 'unfilled' && !hadBook) return 'no book to match against';
+  if (status === 'unfilled' && intent.orderType === 'FOK') return 'FOK: not enough liquidity within the limit';
+  if (status === 'unfilled') return 'nothing crosses the limit';
+  return `remainder of ${formatMicros(intent.sizeMicros - match.filledSizeMicros)} cancelled (${intent.orderType} on the paper exchange)`;
+}
+
+function toOrderOutcome(order: OrderRecord): OrderOutcome {
+  return {
+    type: 'order',
+    v: 1,
+    eventId: deterministicId('event', 'order', order.clientOrderId),
+    agentId: order.agentId,
+    intentId: order.intentId,
+    clientOrderId: order.clientOrderId,
+    tokenId: order.tokenId,
+    side: order.side,
+    status: order.status,
+    reason: order.reason,
+    filledSizeMicros: order.filledSizeMicros,
+    tsMs: order.createdAt.getTime(),
+  };
+}
+
+function toFillApplied(row: FillRecord, tsIntentCreatedMs?: number): FillApplied {
+  return {
+    type: 'fill',
+    v: 1,
+    fillId: row.fillId,
+    fillSeq: row.seq,
+    kind: row.kind,
+    agentId: row.agentId,
+    intentId: row.intentId,
+    clientOrderId: row.clientOrderId,
+    marketId: row.marketId,
+    tokenId: row.tokenId,
+    side: row.side,
+    priceMicros: row.priceMicros,
+    sizeMicros: row.sizeMicros,
+    feeMicros: row.feeMicros,
+    cashDeltaMicros: row.cashDeltaMicros,
+    realizedPnlMicros: row.realizedPnlMicros,
+    tsMs: row.createdAt.getTime(),
+    ...(tsIntentCreatedMs !== undefined ? { tsIntentCreatedMs } : {}),
+  };
+}
+
+function requireRow<T>(row: T | undefined, what: string): T {
+  if (!row) throw new InvariantError(`insert of ${what} returned no row`);
+  return row;
+}
