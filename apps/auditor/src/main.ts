@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createAuditMetrics, startFillAuditConsumer, startIdentityChecks } from '@floor/audit';
+import { busNames, createRedis, startHeartbeat } from '@floor/bus';
+import { loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
+import { createDb } from '@floor/db';
+import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
+
+/** How often the floor-wide ledger identity is re-checked. */
+const IDENTITY_INTERVAL_MS = 30_000;
+
+const env = loadEnv();
+const log = createLogger('auditor', env.LOG_LEVEL);
+const configPath = join(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR, 'floor.yaml');
+// The auditor needs only ports and heartbeat timing from floor.yaml; the defaults serve when it is absent.
+const config = existsSync(configPath) ? loadFloorConfig(configPath) : parseFloorConfig({});
+const names = busNames(env.FLOOR_PREFIX);
+// One auditor per host: the host name keeps the consumer name stable across restarts (its pending list survives).
+const instanceId = hostname();
+
+const registry = createMetricsRegistry('auditor');
+const metrics = createAuditMetrics(registry);
+const dbHandle = createDb(env.DATABASE_URL, { applicationName: 'floor-auditor' });
+const redis = createRedis(env.REDIS_URL, 'auditor');
+const streamRedis = createRedis(env.REDIS_URL, 'auditor-stream');
+
+const heartbeat = startHeartbeat(redis, names, { app: 'auditor', instanceId, intervalMs: config.heartbeat.intervalMs });
+const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.metricsPorts.auditor, () => ({
+  ok: true,
+  state: heartbeat.state,
+}));
+
+const consumer = await startFillAuditConsumer({
+  db: dbHandle.db,
+  redis: streamRedis,
+  stream: names.fillsStream,
+  group: 'auditor',
+  consumer: instanceId,
+  log: log.child({ component: 'fill-consumer' }),
+  metrics,
+  onHealth: (state, why) => heartbeat.setState(state, why),
+});
+const identity = startIdentityChecks({
+  db: dbHandle.db,
+  intervalMs: IDENTITY_INTERVAL_MS,
+  log: log.child({ component: 'ledger-identity' }),
+  metrics,
+});
+heartbeat.setState('running');
+log.info({ stream: names.fillsStream, metricsPort: metricsServer.port, instanceId }, 'auditor running');
+
+installShutdown(log, async () => {
+  await consumer.stop();
+  await identity.stop();
+  await heartbeat.stop();
+  metricsServer.server.close();
+  streamRedis.disconnect();
+  await redis.quit();
+  await dbHandle.close();
+});

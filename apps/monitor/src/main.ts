@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { busNames, createRedis, startHeartbeat } from '@floor/bus';
+import { loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
+import { createDb } from '@floor/db';
+import { createMonitor, startMonitorLoop } from '@floor/performance';
+import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
+
+/** How often the monitor recomputes; a few times per Prometheus scrape interval keeps graphs fresh. */
+const TICK_INTERVAL_MS = 3_000;
+
+const env = loadEnv();
+const log = createLogger('monitor', env.LOG_LEVEL);
+const configPath = join(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR, 'floor.yaml');
+// The monitor needs only ports and heartbeat timing from floor.yaml; the defaults serve when it is absent.
+const config = existsSync(configPath) ? loadFloorConfig(configPath) : parseFloorConfig({});
+const names = busNames(env.FLOOR_PREFIX);
+
+const registry = createMetricsRegistry('monitor');
+const dbHandle = createDb(env.DATABASE_URL, { applicationName: 'floor-monitor' });
+const redis = createRedis(env.REDIS_URL, 'monitor');
+const heartbeat = startHeartbeat(redis, names, { app: 'monitor', instanceId: hostname(), intervalMs: config.heartbeat.intervalMs });
+
+const monitor = createMonitor({ db: dbHandle.db, redis, names, registry, staleAfterMs: config.heartbeat.staleAfterMs });
+const loop = startMonitorLoop(monitor, TICK_INTERVAL_MS, log);
+const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.metricsPorts.monitor, () => ({
+  ok: true,
+  state: heartbeat.state,
+}));
+heartbeat.setState('running');
+log.info({ metricsPort: metricsServer.port }, 'monitor running');
+
+installShutdown(log, async () => {
+  await loop.stop();
+  await monitor.close();
+  await heartbeat.stop();
+  metricsServer.server.close();
+  await redis.quit();
+  await dbHandle.close();
+});
