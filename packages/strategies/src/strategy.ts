@@ -18,6 +18,12 @@ export interface Strategy<P = unknown, S = unknown> {
   /** parameter schema with bounds and defaults; strategy files are validated against it */
   readonly params: z.ZodType<P>;
   init(params: P): S;
+  /**
+   * Turns checkpointed JSON back into state. Optional: without it the kernel uses the JSON as is. A strategy
+   * whose state shape depends on its params (or changed between versions) checks it here and may return a
+   * fresh `init(params)` rather than run on a shape it does not understand.
+   */
+  restoreState?(raw: unknown, params: P): S;
   onMarketEvent(ctx: StrategyContext<P>, state: S, event: MarketEvent): Decision<S>;
   onOrderEvent?(ctx: StrategyContext<P>, state: S, event: AgentOrderEvent): Decision<S>;
 }
