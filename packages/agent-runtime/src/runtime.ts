@@ -276,9 +276,19 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
   }
 
   function capture(): SaveCheckpointInput {
+    const book = kernel.portfolio();
     return {
       agentId,
-      state: kernel.snapshot(),
+      // `agentView` is what this process believes it holds, beside the strategy state, so an operator (or a
+      // test) can compare it with the ledger in SQL; restore ignores it, because the ledger is the truth.
+      state: {
+        ...kernel.snapshot(),
+        agentView: {
+          cashMicros: book.cashMicros.toString(),
+          lastFillSeq: book.lastFillSeq.toString(),
+          positions: book.positions.map((p) => ({ tokenId: p.tokenId, sizeMicros: p.sizeMicros.toString(), costMicros: p.costMicros.toString() })),
+        },
+      },
       streamOffsets: Object.fromEntries(offsets),
       lastFillSeq: kernel.portfolio().lastFillSeq,
       eventsProcessed,
