@@ -31,6 +31,9 @@ export const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_.-]+$/)
     .optional()
     .describe('PM2 namespace of the floor processes, so a test floor is told apart from a real one'),
+  PATH: z.string().optional().describe('passed on to processes the Boss starts, which inherit nothing else implicitly'),
+  HOME: z.string().optional().describe('passed on to processes the Boss starts'),
+  TZ: z.string().optional().describe('passed on to processes the Boss starts'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ENABLE_LIVE_TRADING: bool.describe('gate 2 of 3 for real orders'),
   POLYMARKET_PRIVATE_KEY: z.string().optional(),
