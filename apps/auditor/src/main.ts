@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { createAuditMetrics, startFillAuditConsumer, startIdentityChecks } from '@floor/audit';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
-import { loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
+import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
@@ -12,7 +11,7 @@ const IDENTITY_INTERVAL_MS = 30_000;
 
 const env = loadEnv();
 const log = createLogger('auditor', env.LOG_LEVEL);
-const configPath = join(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR, 'floor.yaml');
+const configPath = floorConfigPathOf(env);
 // The auditor needs only ports and heartbeat timing from floor.yaml; the defaults serve when it is absent.
 const config = existsSync(configPath) ? loadFloorConfig(configPath) : parseFloorConfig({});
 const names = busNames(env.FLOOR_PREFIX);

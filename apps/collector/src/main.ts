@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { busNames, createRedis, createSettlementsQueue, startHeartbeat } from '@floor/bus';
-import { loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
+import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
 import { createCollectorMetrics, createMarketsWriter, readCollectorCursor, runCollector, sourceFromConfig } from '@floor/feed';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 const env = loadEnv();
 const log = createLogger('collector', env.LOG_LEVEL);
-const configPath = resolve(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR, 'floor.yaml');
+const configPath = floorConfigPathOf(env);
 const floorConfig = existsSync(configPath) ? loadFloorConfig(configPath) : parseFloorConfig({}, configPath);
 if (!existsSync(configPath)) log.info({ configPath }, 'no floor config file; using defaults');
 const names = busNames(env.FLOOR_PREFIX);

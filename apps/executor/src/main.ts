@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { loadEnv, loadFloorConfig } from '@floor/config';
+import { floorConfigPathOf, loadEnv, loadFloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
 import { createExecutor } from '@floor/execution';
@@ -9,7 +8,7 @@ import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } fr
 
 /** The executor: the one door to the exchange. Paper trading only for now. */
 const env = loadEnv();
-const floorConfig = loadFloorConfig(join(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR, 'floor.yaml'));
+const floorConfig = loadFloorConfig(floorConfigPathOf(env));
 const log = createLogger('executor', env.LOG_LEVEL);
 const names = busNames(env.FLOOR_PREFIX);
 const db = createDb(env.DATABASE_URL, { applicationName: 'floor-executor' });

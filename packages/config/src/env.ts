@@ -1,3 +1,4 @@
+import { join as joinPath, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '@floor/domain';
 
@@ -75,4 +76,14 @@ export function childEnv(overrides: Record<string, string>): Record<string, stri
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
   return { ...out, ...overrides };
+}
+
+/** The config folder: FLOOR_CONFIG_DIR, relative to FLOOR_ROOT unless absolute. */
+export function configDirOf(env: Env): string {
+  return resolvePath(env.FLOOR_ROOT, env.FLOOR_CONFIG_DIR);
+}
+
+/** `<config folder>/floor.yaml`. */
+export function floorConfigPathOf(env: Env): string {
+  return joinPath(configDirOf(env), 'floor.yaml');
 }
