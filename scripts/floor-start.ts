@@ -145,7 +145,7 @@ async function main(): Promise<void> {
 
   const { created } = await ensureDatabase(env.DATABASE_URL);
   await migrateDb(env.DATABASE_URL);
-  say(`Postgres ${redactUrl(env.DATABASE_URL)} ready${created ? ' (database created)' : ''}; Redis ${redactUrl(env.REDIS_URL)} ready`);
+  say(`Postgres ${redactUrl(env.DATABASE_URL)} ready${created ? ' (database created)' : ''}, schema migrated; Redis ${redactUrl(env.REDIS_URL)} ready`);
   if (demo) ensureDemoData(root, floor.feed.dataset);
 
   await connectPm2();

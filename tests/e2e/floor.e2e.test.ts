@@ -300,7 +300,10 @@ describe('the floor, end to end under PM2', () => {
     }));
     try {
       for (const intent of intents) await enqueueIntent(queue, intent);
+      const queued = await queue.getJobCounts('waiting', 'active');
       process.kill(executor.pid, 'SIGKILL');
+      // the kill lands with work in hand: intents waiting, and usually one mid-transaction
+      expect((queued.waiting ?? 0) + (queued.active ?? 0)).toBeGreaterThan(0);
       // the same intents again, as a retrying producer would: BullMQ keeps one job per intent id
       for (const intent of intents.slice(0, 50)) await enqueueIntent(queue, intent);
     } finally {

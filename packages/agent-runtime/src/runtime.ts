@@ -322,6 +322,34 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
     });
   }
 
+  /**
+   * Reconciles with the ledger every checkpoint interval: the Boss can move capital, and no fill event says so.
+   * The read is awaited off the loop; its result is applied between entries, and only if it includes exactly the
+   * fills the kernel has applied (otherwise the next read will).
+   */
+  let ledgerRead: Promise<void> | undefined;
+  let ledgerReadResult: Awaited<ReturnType<typeof readAgentPortfolio>> | undefined;
+  let lastLedgerReadMs = clock();
+  function maybeReconcile(): void {
+    if (ledgerReadResult) {
+      const before = kernel.portfolio().cashMicros;
+      if (kernel.reconcile(ledgerReadResult) && kernel.portfolio().cashMicros !== before) {
+        log.info({ cashMicros: kernel.portfolio().cashMicros, wasMicros: before }, 'cash reconciled with the ledger');
+      }
+      ledgerReadResult = undefined;
+    }
+    if (ledgerRead || clock() - lastLedgerReadMs < opts.checkpointIntervalMs) return;
+    lastLedgerReadMs = clock();
+    ledgerRead = readAgentPortfolio(db, agentId)
+      .then((p) => {
+        ledgerReadResult = p;
+      })
+      .catch((err: unknown) => log.warn({ err }, 'ledger read for reconciliation failed, will retry'))
+      .finally(() => {
+        ledgerRead = undefined;
+      });
+  }
+
   async function loop(): Promise<void> {
     let failures = 0;
     while (!stopping) {
@@ -337,6 +365,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
           advance(entry);
           maybeCheckpoint();
         }
+        maybeReconcile();
         maybeCheckpoint();
       } catch (err) {
         failures += 1;

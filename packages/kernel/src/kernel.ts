@@ -18,7 +18,7 @@ import {
   type MarketInfo,
   type OrderIntent,
 } from '@floor/domain';
-import type { Decision, IntentDraft, PortfolioView, Strategy, StrategyContext } from '@floor/strategies';
+import type { Decision, ForecastEvent, ForecastRequest, IntentDraft, PortfolioView, Strategy, StrategyContext } from '@floor/strategies';
 
 /**
  * The kernel: one strategy, its state, and the agent's view of the world (books, markets, portfolio), driven
@@ -115,8 +115,14 @@ export interface DroppedDraft {
 
 export type KernelStatus = 'running' | 'faulted';
 
+/** A strategy's forecast request with the cause and event time of the decision that made it. */
+export interface KernelForecastRequest extends ForecastRequest {
+  readonly causationId: string;
+  readonly tsEventMs: number;
+}
+
 export interface KernelFault {
-  readonly hook: 'init' | 'restoreState' | 'onMarketEvent' | 'onOrderEvent' | 'applyFill';
+  readonly hook: 'init' | 'restoreState' | 'onMarketEvent' | 'onOrderEvent' | 'onForecast' | 'applyFill';
   readonly causationId: string;
   readonly error: Error;
 }
@@ -164,10 +170,22 @@ export interface Kernel {
   readonly fault: KernelFault | undefined;
   /** Boot (first start and crash recovery alike): strategy state from the checkpoint, money from the ledger. */
   restore(input: RestoreInput): void;
+  /**
+   * Takes cash and allocation from a fresh ledger read when that read includes exactly the fills this kernel has
+   * applied; returns whether it did. Catches what no fill event carries (the Boss moving capital).
+   */
+  reconcile(portfolio: LedgerPortfolio): boolean;
   addMarket(info: MarketInfo): void;
   isResolved(marketId: string): boolean;
   onMarketEvent(event: MarketEvent, tsPublishedMs?: number): OrderIntent[];
   onAgentEvent(event: AgentOrderEvent): AgentEventResult;
+  /**
+   * The forecast requests strategy decisions made since the last call, oldest first, at most one per market (the
+   * latest). Not checkpointed: a request lost in a crash is simply made again on a later event.
+   */
+  takeForecastRequests(): KernelForecastRequest[];
+  /** Delivers a forecast to the strategy (`onForecast`); returns the intents it decided on. */
+  onForecast(event: ForecastEvent): OrderIntent[];
   snapshot(): KernelCheckpointJson;
   portfolio(): KernelPortfolio;
   portfolioView(): PortfolioView;
@@ -209,6 +227,8 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
   const resolved = new Set<string>();
   const positions = new Map<string, HeldPosition>();
   const pending = new Map<string, PendingIntent>();
+  /** marketId → the latest forecast request not yet taken */
+  const forecastRequests = new Map<string, KernelForecastRequest>();
 
   let restored = false;
   let state: S | undefined;
@@ -262,14 +282,19 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
     }
   }
 
-  function decide(hook: 'onMarketEvent' | 'onOrderEvent', causationId: string, call: () => Decision<S>): readonly IntentDraft[] {
-    const decision = safeInvoke(hook, causationId, () => {
+  function decide(hook: 'onMarketEvent' | 'onOrderEvent' | 'onForecast', cause: Cause, call: () => Decision<S>): readonly IntentDraft[] {
+    const decision = safeInvoke(hook, cause.causationId, () => {
       const d = call();
       if (!d || !Array.isArray(d.intents)) throw new TypeError('must return { state, intents: [] }');
       return d;
     });
     if (!decision) return [];
     state = decision.state;
+    for (const request of decision.forecastRequests ?? []) {
+      if (!markets.has(request.marketId) || resolved.has(request.marketId)) continue;
+      forecastRequests.delete(request.marketId); // re-inserted last: the map keeps request order
+      forecastRequests.set(request.marketId, { ...request, causationId: cause.causationId, tsEventMs: cause.tsEventMs });
+    }
     return decision.intents;
   }
 
@@ -458,6 +483,7 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       }
       pending.clear();
       resolved.clear();
+      forecastRequests.clear();
       if (checkpoint) {
         // pending intents and resolutions are facts about the floor, not about the strategy: keep them
         for (const p of checkpoint.pending) pending.set(p.tokenId, p);
@@ -473,6 +499,14 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       restored = true;
     },
 
+    reconcile(portfolio) {
+      // a read taken before (or after) fills this kernel has (or hasn't yet) applied would mix two moments
+      if (!restored || portfolio.lastFillSeq !== lastFillSeq) return false;
+      cashMicros = portfolio.cashMicros;
+      allocatedMicros = portfolio.allocatedMicros;
+      return true;
+    },
+
     addMarket(info) {
       markets.set(info.marketId, info);
     },
@@ -485,8 +519,10 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       expirePending(event.tsEventMs);
       if (fault) return [];
       const frozen = Object.freeze(event);
-      const drafts = decide('onMarketEvent', event.eventId, () => strategy.onMarketEvent(context(event.tsEventMs), state as S, frozen));
-      return admit(drafts, { causationId: event.eventId, tsEventMs: event.tsEventMs, tsCausePublishedMs: tsPublishedMs });
+      const cause: Cause = { causationId: event.eventId, tsEventMs: event.tsEventMs, tsCausePublishedMs: tsPublishedMs };
+      if (event.type === 'resolved') forecastRequests.delete(event.marketId);
+      const drafts = decide('onMarketEvent', cause, () => strategy.onMarketEvent(context(event.tsEventMs), state as S, frozen));
+      return admit(drafts, cause);
     },
 
     onAgentEvent(event) {
@@ -518,8 +554,25 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       const onOrderEvent = strategy.onOrderEvent;
       if (!strategySees || fault || !onOrderEvent) return { applied, intents: [] };
       const frozen = Object.freeze(event);
-      const drafts = decide('onOrderEvent', causationId, () => onOrderEvent.call(strategy, context(event.tsMs), state as S, frozen));
-      return { applied, intents: admit(drafts, { causationId, tsEventMs: event.tsMs }) };
+      const cause: Cause = { causationId, tsEventMs: event.tsMs };
+      const drafts = decide('onOrderEvent', cause, () => onOrderEvent.call(strategy, context(event.tsMs), state as S, frozen));
+      return { applied, intents: admit(drafts, cause) };
+    },
+
+    takeForecastRequests() {
+      const taken = [...forecastRequests.values()];
+      forecastRequests.clear();
+      return taken;
+    },
+
+    onForecast(event) {
+      requireRestored();
+      const onForecast = strategy.onForecast;
+      if (fault || !onForecast || resolved.has(event.marketId)) return [];
+      const frozen = Object.freeze(event);
+      const cause: Cause = { causationId: event.eventId, tsEventMs: event.tsMs };
+      const drafts = decide('onForecast', cause, () => onForecast.call(strategy, context(event.tsMs), state as S, frozen));
+      return admit(drafts, cause);
     },
 
     snapshot() {
