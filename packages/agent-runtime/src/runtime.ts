@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AgentSpec } from '@floor/config';
-import { AgentOrderEvent, describeIssues, MarketEvent, MarketInfo, type OrderIntent, type ProcessState } from '@floor/domain';
+import { AgentOrderEvent, describeIssues, MarketEvent, MarketInfo, nowUs, type OrderIntent, type ProcessState } from '@floor/domain';
 import { loadCheckpoint, readAgentPortfolio, saveCheckpoint, type Db, type SaveCheckpointInput } from '@floor/db';
 import { createIntentsQueue, enqueueIntent, lastStreamId, readStreams, type BusNames, type StreamEntry } from '@floor/bus';
 import { createKernel, KernelCheckpoint, type Kernel, type KernelPortfolio } from '@floor/kernel';
@@ -253,7 +253,8 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
       const intent = outbox[0] as OrderIntent;
       try {
         // jobId = intentId: a replayed intent is recognised by BullMQ and not queued twice
-        await enqueueIntent(queue, intent);
+        // stamped at the door of the queue: the benchmark's event→intent and intent→fill meet here
+        await enqueueIntent(queue, { ...intent, traceCreatedUs: nowUs() });
         outbox.shift();
         intentsQueued += 1;
         log.info(

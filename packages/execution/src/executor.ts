@@ -8,6 +8,7 @@ import {
   describeIssues,
   FloorError,
   MarketInfo,
+  nowUs,
   OrderIntent,
   SettlementJob,
   stringifyWire,
@@ -109,8 +110,9 @@ export function createExecutor(opts: ExecutorOptions): Executor {
    */
   async function publish(fills: readonly FillApplied[], outcome?: OrderOutcome): Promise<void> {
     const writes: Promise<string>[] = [];
+    const publishedUs = nowUs();
     for (const fill of fills) {
-      const payload = stringifyWire(fill);
+      const payload = stringifyWire({ ...fill, tracePublishedUs: publishedUs });
       writes.push(appendToStream(redis, names.agentEventsStream(fill.agentId), payload, STREAM_MAXLEN.agentEvents));
       writes.push(appendToStream(redis, names.fillsStream, payload, STREAM_MAXLEN.fills));
     }
@@ -135,7 +137,8 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       limits,
       nowMs: clock(),
     });
-    await publish(result.fills, result.outcome);
+    const traced = intent.traceCreatedUs === undefined ? result.fills : result.fills.map((f) => ({ ...f, traceIntentCreatedUs: intent.traceCreatedUs }));
+    await publish(traced, result.outcome);
 
     const { outcome } = result;
     const bindings = { intentId: intent.intentId, agentId: intent.agentId, clientOrderId: outcome.clientOrderId, status: outcome.status };

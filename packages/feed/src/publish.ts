@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { MarketInfo, stringifyWire, type MarketEvent, type MarketResolved } from '@floor/domain';
+import { MarketInfo, nowUs, stringifyWire, type MarketEvent, type MarketResolved } from '@floor/domain';
 import { STREAM_MAXLEN, type BusNames } from '@floor/bus';
 
 /**
@@ -28,7 +28,7 @@ export async function publishMarketEvent(redis: Redis, names: BusNames, event: M
   // The collector is the only writer of marketsHash, so this read-then-write cannot race another writer.
   const resolvedEntry = event.type === 'resolved' ? markResolved(await redis.hget(names.marketsHash, event.marketId), event) : undefined;
 
-  const published: MarketEvent = { ...event, tsPublishedMs: Date.now() };
+  const published: MarketEvent = { ...event, tsPublishedMs: Date.now(), tracePublishedUs: nowUs() };
   const json = stringifyWire(published);
   const tx = redis.multi().xadd(names.marketStream(event.marketId), 'MAXLEN', '~', String(STREAM_MAXLEN.market), '*', 'm', json);
   switch (published.type) {

@@ -215,6 +215,7 @@ interface Cause {
   readonly causationId: string;
   readonly tsEventMs: number;
   readonly tsCausePublishedMs?: number | undefined;
+  readonly traceCausePublishedUs?: number | undefined;
 }
 
 export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
@@ -403,6 +404,7 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
         tsEventMs: cause.tsEventMs,
         tsCreatedMs: opts.clock ? opts.clock() : cause.tsEventMs,
         ...(cause.tsCausePublishedMs !== undefined ? { tsCausePublishedMs: cause.tsCausePublishedMs } : {}),
+        ...(cause.traceCausePublishedUs !== undefined ? { traceCausePublishedUs: cause.traceCausePublishedUs } : {}),
         live: opts.live,
       };
       pending.set(draft.tokenId, {
@@ -519,7 +521,7 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       expirePending(event.tsEventMs);
       if (fault) return [];
       const frozen = Object.freeze(event);
-      const cause: Cause = { causationId: event.eventId, tsEventMs: event.tsEventMs, tsCausePublishedMs: tsPublishedMs };
+      const cause: Cause = { causationId: event.eventId, tsEventMs: event.tsEventMs, tsCausePublishedMs: tsPublishedMs, traceCausePublishedUs: event.tracePublishedUs };
       if (event.type === 'resolved') forecastRequests.delete(event.marketId);
       const drafts = decide('onMarketEvent', cause, () => strategy.onMarketEvent(context(event.tsEventMs), state as S, frozen));
       return admit(drafts, cause);

@@ -6,3 +6,5 @@ export * from './entries.js';
 export * from './mean-reversion.js';
 export * from './volume-spike.js';
 export * from './parity-arbitrage.js';
+export * from './ai-forecast.js';
+export * from './latency-probe.js';

@@ -1,4 +1,6 @@
 import { describeIssues } from '@floor/domain';
+import { aiForecast } from './ai-forecast.js';
+import { latencyProbe } from './latency-probe.js';
 import { meanReversion } from './mean-reversion.js';
 import { momentum } from './momentum.js';
 import { parityArbitrage } from './parity-arbitrage.js';
@@ -11,7 +13,7 @@ import type { AnyStrategy } from './strategy.js';
  * Add a strategy by importing it and listing it below.
  */
 const STRATEGIES: ReadonlyMap<string, AnyStrategy> = new Map(
-  [momentum, meanReversion, volumeSpike, parityArbitrage].map((s) => s as AnyStrategy).map((s) => [s.name, s] as const),
+  [momentum, meanReversion, volumeSpike, parityArbitrage, aiForecast, latencyProbe].map((s) => s as AnyStrategy).map((s) => [s.name, s] as const),
 );
 
 /** The strategy registered under `name`; throws naming the known ones when there is none. */
