@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createAuditMetrics, startFillAuditConsumer, startIdentityChecks } from '@floor/audit';
+import { Alerter, channelsFromEnv } from '@floor/alerts';
+import { createAuditMetrics, onCriticalFinding, startFillAuditConsumer, startIdentityChecks } from '@floor/audit';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
@@ -24,6 +25,16 @@ const dbHandle = createDb(env.DATABASE_URL, { applicationName: 'floor-auditor' }
 const redis = createRedis(env.REDIS_URL, 'auditor');
 const streamRedis = createRedis(env.REDIS_URL, 'auditor-stream');
 
+const alerter = new Alerter({ channels: channelsFromEnv(env), log: log.child({ component: 'alerts' }) });
+// New critical findings trip a kill switch (floor.yaml audit.onCriticalFinding) before they are stored.
+const onNewFindings = onCriticalFinding({
+  redis,
+  names,
+  mode: config.audit.onCriticalFinding,
+  log: log.child({ component: 'kill-on-finding' }),
+  alert: (event) => alerter.send(event),
+});
+
 const heartbeat = startHeartbeat(redis, names, { app: 'auditor', instanceId, intervalMs: config.heartbeat.intervalMs });
 const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.metricsPorts.auditor, () => ({
   ok: true,
@@ -38,6 +49,7 @@ const consumer = await startFillAuditConsumer({
   consumer: instanceId,
   log: log.child({ component: 'fill-consumer' }),
   metrics,
+  onNewFindings,
   onHealth: (state, why) => heartbeat.setState(state, why),
 });
 const identity = startIdentityChecks({
@@ -45,9 +57,13 @@ const identity = startIdentityChecks({
   intervalMs: IDENTITY_INTERVAL_MS,
   log: log.child({ component: 'ledger-identity' }),
   metrics,
+  onNewFindings,
 });
 heartbeat.setState('running');
-log.info({ stream: names.fillsStream, metricsPort: metricsServer.port, instanceId }, 'auditor running');
+log.info(
+  { stream: names.fillsStream, metricsPort: metricsServer.port, instanceId, onCriticalFinding: config.audit.onCriticalFinding, alertChannels: alerter.channelNames },
+  'auditor running',
+);
 
 installShutdown(log, async () => {
   await consumer.stop();

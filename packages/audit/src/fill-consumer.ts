@@ -4,7 +4,7 @@ import { describeIssues, FillApplied } from '@floor/domain';
 import type { Db } from '@floor/db';
 import { auditFill } from './fill-checks.js';
 import type { AuditMetrics } from './metrics.js';
-import { recordOutcomes } from './record.js';
+import { recordOutcomes, type NewFindingsHandler } from './record.js';
 import { AuditRules, failed, type CheckOutcome } from './rules.js';
 
 export interface FillAuditConsumerOptions {
@@ -17,6 +17,8 @@ export interface FillAuditConsumerOptions {
   readonly consumer: string;
   readonly log: Logger;
   readonly metrics?: AuditMetrics;
+  /** acts on new findings before they are stored (e.g. `onCriticalFinding`); a throw retries the entry */
+  readonly onNewFindings?: NewFindingsHandler;
   readonly blockMs?: number;
   readonly batchSize?: number;
   /** entries another consumer has held unacknowledged this long are taken over at start */
@@ -64,7 +66,7 @@ export async function startFillAuditConsumer(opts: FillAuditConsumerOptions): Pr
 
   const handle = async (id: string, fields: EntryFields) => {
     const outcomes = await checkEntry(opts.db, stream, id, fields);
-    const fresh = await recordOutcomes(opts.db, outcomes, opts.metrics);
+    const fresh = await recordOutcomes(opts.db, outcomes, opts.metrics, opts.onNewFindings);
     for (const f of fresh) log.warn({ finding: f, streamEntryId: id }, 'audit finding');
     await redis.xack(stream, group, id);
   };

@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import type { Db } from '@floor/db';
 import { checkLedgerIdentity } from './ledger-identity.js';
 import type { AuditMetrics } from './metrics.js';
-import { recordOutcomes } from './record.js';
+import { recordOutcomes, type NewFindingsHandler } from './record.js';
 
 export interface IdentityScheduleOptions {
   readonly db: Db;
   readonly intervalMs: number;
   readonly log: Logger;
   readonly metrics?: AuditMetrics;
+  /** acts on new findings before they are stored (e.g. `onCriticalFinding`); a throw retries at the next tick */
+  readonly onNewFindings?: NewFindingsHandler;
 }
 
 /**
@@ -22,7 +24,7 @@ export function startIdentityChecks(opts: IdentityScheduleOptions): { stop(): Pr
 
   const runOnce = async () => {
     try {
-      const fresh = await recordOutcomes(opts.db, await checkLedgerIdentity(opts.db), opts.metrics);
+      const fresh = await recordOutcomes(opts.db, await checkLedgerIdentity(opts.db), opts.metrics, opts.onNewFindings);
       for (const f of fresh) opts.log.error({ finding: f }, 'ledger identity finding');
     } catch (err) {
       opts.log.error({ err }, 'ledger identity check failed to run');

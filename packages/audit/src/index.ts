@@ -5,3 +5,6 @@ export * from './metrics.js';
 export * from './record.js';
 export * from './fill-consumer.js';
 export * from './identity-schedule.js';
+export * from './audit-chain.js';
+export * from './verify-command.js';
+export * from './kill-on-finding.js';

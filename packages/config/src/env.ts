@@ -13,6 +13,11 @@ const bool = z
 
 export const EnvSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/floor').describe('Postgres, system of record'),
+  DATABASE_MIGRATION_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('owner connection `npm run db:migrate` uses when the floor runs as a less privileged role (docs/audit-queries.md, Roles); defaults to DATABASE_URL'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis: queues, streams, heartbeats'),
   FLOOR_PREFIX: z
     .string()
@@ -41,6 +46,15 @@ export const EnvSchema = z.object({
   POLYMARKET_API_KEY: z.string().optional(),
   POLYMARKET_API_SECRET: z.string().optional(),
   POLYMARKET_API_PASSPHRASE: z.string().optional(),
+  ALERT_TELEGRAM_BOT_TOKEN: z.string().min(1).optional().describe('Telegram bot token for alerts (secret); needs ALERT_TELEGRAM_CHAT_ID'),
+  ALERT_TELEGRAM_CHAT_ID: z.string().min(1).optional().describe('Telegram chat that receives alerts'),
+  ALERT_TELEGRAM_API_BASE: z
+    .string()
+    .url()
+    .default('https://api.telegram.org')
+    .describe('Telegram Bot API base URL (tests point it at a local server)'),
+  ALERT_SLACK_WEBHOOK_URL: z.string().url().optional().describe('Slack incoming-webhook URL for alerts (secret)'),
+  ALERT_DISCORD_WEBHOOK_URL: z.string().url().optional().describe('Discord webhook URL for alerts (secret)'),
   OPENAI_API_KEY: z.string().optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
 });
@@ -54,6 +68,9 @@ export const SECRET_ENV_KEYS = [
   'POLYMARKET_API_PASSPHRASE',
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
+  'ALERT_TELEGRAM_BOT_TOKEN',
+  'ALERT_SLACK_WEBHOOK_URL',
+  'ALERT_DISCORD_WEBHOOK_URL',
 ] as const;
 
 export function parseEnv(source: Record<string, string | undefined>): Env {

@@ -60,6 +60,17 @@ export const FloorConfig = z
       .strict()
       .default({ intervalMs: 1_000, staleAfterMs: 15_000, startupGraceMs: 30_000 }),
     checkpointIntervalMs: z.number().int().positive().default(5_000),
+    audit: z
+      .object({
+        onCriticalFinding: z
+          .enum(['agent', 'floor', 'none'])
+          .default('agent')
+          .describe(
+            "what a new critical audit finding trips: 'agent' = that agent's kill switch (the floor's when the finding names no agent), 'floor' = the floor kill switch, 'none' = record and alert only",
+          ),
+      })
+      .strict()
+      .default({ onCriticalFinding: 'agent' }),
     metricsPorts: z
       .object({
         monitor: z.number().int().default(9464),

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
-import { AGENT_ID_RE, ConfigError, describeIssues, MarketCategory } from '@floor/domain';
+import { AGENT_ID_RE, ConfigError, describeIssues, MarketCategory, type MarketInfo } from '@floor/domain';
 import { parseYamlFile } from './floor-config.js';
 
 /** Which markets an agent trades: all of them, a list of market ids, or whole categories. */
@@ -11,6 +11,13 @@ export const MarketSelector = z.union([
   z.object({ categories: z.array(MarketCategory).min(1) }).strict(),
 ]);
 export type MarketSelector = z.infer<typeof MarketSelector>;
+
+/** Whether a strategy file's `markets:` selector picks this market. */
+export function matchesSelector(selector: MarketSelector, market: Pick<MarketInfo, 'marketId' | 'category'>): boolean {
+  if (selector === 'all') return true;
+  if (Array.isArray(selector)) return selector.includes(market.marketId);
+  return selector.categories.includes(market.category);
+}
 
 /** The envelope of a file in config/strategies/. `params` is checked against the strategy's own schema. */
 export const StrategyFile = z

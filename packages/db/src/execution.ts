@@ -2,11 +2,9 @@ import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import {
   deterministicId,
   EMPTY_POSITION,
-  fillEffect,
   formatMicros,
   InvariantError,
   NO_FEES,
-  settlementEffect,
   stringifyWire,
   type Book,
   type BookSnapshot,
@@ -19,7 +17,16 @@ import {
   type PositionState,
   type Side,
 } from '@floor/domain';
-import { matchAgainstBook, matchCashDeltaMicros, type MatchResult } from '@floor/paper';
+import {
+  bookMatch,
+  bookSettlement,
+  clientOrderIdFor,
+  matchAgainstBook,
+  matchCashDeltaMicros,
+  orderOutcomeEventId,
+  settlementFillId,
+  unfilledReason,
+} from '@floor/paper';
 import { checkIntent, type RiskDenial, type RiskLimits } from '@floor/risk';
 import type { Db, Tx } from './client.js';
 import { appendAudit, type Actor } from './audit.js';
@@ -43,20 +50,8 @@ export type FillRecord = typeof fills.$inferSelect;
 const marketLockKey = (marketId: string) => `market:${marketId}`;
 const agentLockKey = (agentId: string) => `agent:${agentId}`;
 
-/** The client order id of an intent: deterministic, so a retry of an uncommitted attempt reuses it. */
-export function clientOrderIdFor(intentId: string): string {
-  return deterministicId('clientOrder', intentId);
-}
-
-/** The fill id of the n-th fill of an order. */
-export function tradeFillId(clientOrderId: string, index: number): string {
-  return deterministicId('fill', clientOrderId, index);
-}
-
-/** The fill id of an agent's settlement in one token: at most one per (agent, token), ever. */
-export function settlementFillId(agentId: string, tokenId: string): string {
-  return deterministicId('fill', 'settle', agentId, tokenId);
-}
+// The ids are pure and shared with the backtester, which books matches exactly as this file does.
+export { clientOrderIdFor, settlementFillId, tradeFillId } from '@floor/paper';
 
 export interface ProcessIntentDeps {
   /** the market as the registry (`marketsHash`) has it; undefined = not listed */
@@ -189,12 +184,11 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
       .returning();
     const stored = requireRow(order, 'order');
 
+    const booked = bookMatch({ agentId: intent.agentId, clientOrderId, position, side: intent.side, fills: match.fills });
     const applied: FillApplied[] = [];
-    let realizedMicros = 0n;
-    for (const [index, f] of match.fills.entries()) {
-      const effect = fillEffect(intent.agentId, position, intent.side, f.priceMicros, f.sizeMicros, f.feeMicros);
+    for (const [index, { fillId, fill: f, effect }] of booked.legs.entries()) {
       const row = await bookFill(tx, {
-        fillId: tradeFillId(clientOrderId, index),
+        fillId,
         kind: 'trade',
         clientOrderId,
         intentId: intent.intentId,
@@ -209,9 +203,9 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
       });
       if (!row) throw new InvariantError('trade fill already exists for a new order', { clientOrderId, index });
       applied.push(toFillApplied(row, intent.tsCreatedMs));
-      position = effect.position;
-      realizedMicros += effect.realizedPnlMicros;
     }
+    position = booked.position;
+    const realizedMicros = booked.realizedMicros;
     if (applied.length > 0) {
       await writePosition(tx, { agentId: intent.agentId, tokenId: intent.tokenId, marketId: intent.marketId }, position, realizedMicros);
     }
@@ -290,10 +284,10 @@ export async function settleMarket(db: Db, input: SettleMarketInput): Promise<Se
 
     let created = 0;
     for (const row of open) {
-      const won = row.tokenId === winningTokenId;
-      const effect = settlementEffect(row.agentId, { sizeMicros: row.sizeMicros, costMicros: row.costMicros }, won);
+      const settlement = bookSettlement(row.agentId, row.tokenId, { sizeMicros: row.sizeMicros, costMicros: row.costMicros }, row.tokenId === winningTokenId);
+      const { effect } = settlement;
       const inserted = await bookFill(tx, {
-        fillId: settlementFillId(row.agentId, row.tokenId),
+        fillId: settlement.fillId,
         kind: 'settlement',
         clientOrderId: null,
         intentId: null,
@@ -301,7 +295,7 @@ export async function settleMarket(db: Db, input: SettleMarketInput): Promise<Se
         marketId: row.marketId,
         tokenId: row.tokenId,
         side: 'SELL',
-        priceMicros: won ? 1_000_000n : 0n,
+        priceMicros: settlement.priceMicros,
         sizeMicros: row.sizeMicros,
         feeMicros: 0n,
         effect,
@@ -448,20 +442,11 @@ function bookSeen(book: BookSnapshot | undefined, side: Side, levelsUsed: number
   };
 }
 
-function unfilledReason(intent: OrderIntent, match: MatchResult, hadBook: boolean): string {
-  const { status } = match;
-  if (status === 'filled') return '';
-  if (status === 'unfilled' && !hadBook) return 'no book to match against';
-  if (status === 'unfilled' && intent.orderType === 'FOK') return 'FOK: not enough liquidity within the limit';
-  if (status === 'unfilled') return 'nothing crosses the limit';
-  return `remainder of ${formatMicros(intent.sizeMicros - match.filledSizeMicros)} cancelled (${intent.orderType} on the paper exchange)`;
-}
-
 function toOrderOutcome(order: OrderRecord): OrderOutcome {
   return {
     type: 'order',
     v: 1,
-    eventId: deterministicId('event', 'order', order.clientOrderId),
+    eventId: orderOutcomeEventId(order.clientOrderId),
     agentId: order.agentId,
     intentId: order.intentId,
     clientOrderId: order.clientOrderId,

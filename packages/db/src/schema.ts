@@ -148,7 +148,12 @@ export const ledgerEntries = pgTable(
   (t) => [index('ledger_entries_account_idx').on(t.account), index('ledger_entries_txn_idx').on(t.txnId)],
 );
 
-/** Append-only log of who did what. */
+/**
+ * Append-only log of who did what, chained by hashes: `hash = sha256(prev_hash || canonical row content)`.
+ * A BEFORE INSERT trigger assigns `id`, `prev_hash` and `hash` (drizzle/0003_audit_chain.sql), so write rows
+ * through `appendAudit` (or plain SQL that leaves those three columns alone); UPDATE, DELETE and TRUNCATE are
+ * refused. `verifyAuditChain` in @floor/audit recomputes the chain.
+ */
 export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'bigint' }).primaryKey(),
   ts: timestamp('ts', { withTimezone: true }).notNull().defaultNow(),
@@ -156,6 +161,10 @@ export const auditLog = pgTable('audit_log', {
   action: text('action').notNull(),
   subject: text('subject').notNull().default(''),
   detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+  /** the previous row's hash (64 zeros for the first row), hex */
+  prevHash: text('prev_hash').notNull(),
+  /** sha256 of prev_hash followed by the row's canonical JSON, hex */
+  hash: text('hash').notNull(),
 });
 
 /** A check the auditor ran that failed. */
