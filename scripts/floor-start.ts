@@ -143,8 +143,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const { created } = await ensureDatabase(env.DATABASE_URL);
-  await migrateDb(env.DATABASE_URL);
+  // migrations run as the owner (DATABASE_MIGRATION_URL) when the floor itself connects as the restricted role
+  const ownerUrl = env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
+  const { created } = await ensureDatabase(ownerUrl);
+  await migrateDb(ownerUrl);
   say(`Postgres ${redactUrl(env.DATABASE_URL)} ready${created ? ' (database created)' : ''}, schema migrated; Redis ${redactUrl(env.REDIS_URL)} ready`);
   if (demo) ensureDemoData(root, floor.feed.dataset);
 
