@@ -1,31 +1,11 @@
 import { MICROS_PER_UNIT, notionalMicros, type OrderIntent } from '@floor/domain';
+import type { RiskCode } from './codes.js';
 
 /**
- * Why an intent was denied. A closed union: the executor records it, agents react to it, dashboards count it.
- * The full risk engine (exposure, rate limits, trading state) adds codes here rather than free-form strings.
+ * The basic gate: order validity, market, position, book, stake and cash. The executor runs it on the matched
+ * result (it needs the real cash change). The pre-trade engine (`evaluateIntent`, engine.ts) adds the policy
+ * checks in front of it; see that file for how the two fit together.
  */
-export type RiskCode =
-  | 'KILL_SWITCH'
-  | 'INVALID_ORDER'
-  | 'UNKNOWN_MARKET'
-  | 'MARKET_RESOLVED'
-  | 'INSUFFICIENT_POSITION'
-  | 'NO_BOOK'
-  | 'STALE_BOOK'
-  | 'MAX_STAKE_EXCEEDED'
-  | 'INSUFFICIENT_CASH';
-
-export const RISK_CODES: readonly RiskCode[] = [
-  'KILL_SWITCH',
-  'INVALID_ORDER',
-  'UNKNOWN_MARKET',
-  'MARKET_RESOLVED',
-  'INSUFFICIENT_POSITION',
-  'NO_BOOK',
-  'STALE_BOOK',
-  'MAX_STAKE_EXCEEDED',
-  'INSUFFICIENT_CASH',
-];
 
 export type RiskDecision = { readonly ok: true } | RiskDenial;
 export interface RiskDenial {
