@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busNames, createRedis, readHeartbeats } from '@floor/bus';
 import { createDb, listAgents, listLifecycleEvents, readAgentPortfolio, type DbHandle } from '@floor/db';
 import { collectFloorStatus } from '@floor/floor-status';
+import { pm2Cli, ROOT, type Pm2Proc } from '../setup/pm2.js';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 
 /**
@@ -15,16 +13,6 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  * through the same doors an operator uses: files in the strategies folder, `pm2` on the ecosystem file,
  * `collectFloorStatus` for what `floor status` would show. The steps share one floor and run in order.
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
-const run = promisify(execFile);
-
-interface Proc {
-  name: string;
-  pid: number;
-  status: string;
-  restarts: number;
-}
 
 describe('Floor Boss under PM2', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'floor-boss-e2e-'));
@@ -38,18 +26,7 @@ describe('Floor Boss under PM2', () => {
   let dbHandle: DbHandle;
   let pm2Env: NodeJS.ProcessEnv;
 
-  const pm2 = async (...args: string[]) => (await run(PM2_BIN, args, { cwd: ROOT, env: pm2Env })).stdout;
-  const processes = async (): Promise<Proc[]> => {
-    const out = await pm2('jlist');
-    const json = out.slice(out.indexOf('['));
-    return (JSON.parse(json) as Array<{ name: string; pid: number; pm2_env: { status: string; restart_time: number } }>).map((p) => ({
-      name: p.name,
-      pid: p.pid,
-      status: p.pm2_env.status,
-      restarts: p.pm2_env.restart_time,
-    }));
-  };
-  const online = async (name: string) => (await processes()).find((p) => p.name === name && p.status === 'online' && p.pid > 0);
+  const { pm2, processes, online } = pm2Cli(() => pm2Env);
   const agentHeartbeat = async (agentId: string, pid: number) =>
     (await readHeartbeats(redis, names)).find((h) => h.agentId === agentId && h.pid === pid);
   const writeStrategy = (agentId: string, params: string) =>
@@ -158,7 +135,7 @@ describe('Floor Boss under PM2', () => {
   it('restarts an agent whose heartbeat went stale (frozen with SIGSTOP)', async () => {
     const before = await online('agent-alpha');
     expect(before).toBeDefined();
-    const frozenPid = (before as Proc).pid;
+    const frozenPid = (before as Pm2Proc).pid;
     process.kill(frozenPid, 'SIGSTOP');
     try {
       const after = await waitFor(

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +8,7 @@ import { busNames, createIntentsQueue, createRedis, enqueueIntent, readHeartbeat
 import { allocateCapital, createDb, type DbHandle } from '@floor/db';
 import { BookSnapshot, deterministicId, MarketInfo, type OrderIntent } from '@floor/domain';
 import { simulatedDataset, writeDataset } from '@floor/sim';
+import { pm2Cli, ROOT, run } from '../setup/pm2.js';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 
 /**
@@ -19,16 +17,6 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  * order: trade → kill -9 an agent → kill -9 the executor with intents queued → a typo'd strategy file →
  * stop and start the floor. After each, the book of record must still add up to the micro.
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
-const run = promisify(execFile);
-
-interface Proc {
-  name: string;
-  pid: number;
-  status: string;
-  restarts: number;
-}
 
 interface LedgerRow {
   agent_id: string;
@@ -54,13 +42,7 @@ describe('the floor, end to end under PM2', () => {
   let dbHandle: DbHandle;
   let env: NodeJS.ProcessEnv;
 
-  const pm2 = async (...args: string[]) => (await run(PM2_BIN, args, { cwd: ROOT, env })).stdout;
-  const processes = async (): Promise<Proc[]> => {
-    const out = await pm2('jlist');
-    const parsed = JSON.parse(out.slice(out.indexOf('['))) as Array<{ name: string; pid: number; pm2_env: { status: string; restart_time: number } }>;
-    return parsed.map((p) => ({ name: p.name, pid: p.pid, status: p.pm2_env.status, restarts: p.pm2_env.restart_time }));
-  };
-  const online = async (name: string) => (await processes()).find((p) => p.name === name && p.status === 'online' && p.pid > 0);
+  const { pm2, processes, online } = pm2Cli(() => env);
   const script = async (file: string, ...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', join(ROOT, file), ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
   const floorCli = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin', 'floor.mjs'), ...args], { cwd: ROOT, env })).stdout;
