@@ -5,7 +5,7 @@ import type { AgentSpec } from '@floor/config';
 import { AgentOrderEvent, describeIssues, MarketEvent, MarketInfo, nowUs, type OrderIntent, type ProcessState } from '@floor/domain';
 import { loadCheckpoint, readAgentPortfolio, saveCheckpoint, type Db, type SaveCheckpointInput } from '@floor/db';
 import { createIntentsQueue, enqueueIntent, lastStreamId, readStreams, type BusNames, type StreamEntry } from '@floor/bus';
-import { createKernel, KernelCheckpoint, type Kernel, type KernelPortfolio } from '@floor/kernel';
+import { createKernel, KernelCheckpoint, type ForecastBroker, type Kernel, type KernelPortfolio } from '@floor/kernel';
 import { getStrategy, type AnyStrategy } from '@floor/strategies';
 import { matchesSelector } from './selector.js';
 
@@ -40,6 +40,12 @@ export interface AgentRuntimeOptions {
   readonly batchSize?: number;
   /** decisions on events published longer ago than this send nothing (default 60 s); see KernelOptions */
   readonly maxCauseAgeMs?: number;
+  /**
+   * The AI agent's forecast broker (@floor/kernel `createForecastBroker` over an `ensemblePort`): after each entry
+   * the runtime serves the strategy's forecast requests and queues the intents the answers lead to. Absent for
+   * strategies that never ask.
+   */
+  readonly forecasts?: ForecastBroker;
 }
 
 /** What the runtime is doing, for tests, logs and `floor status`. Amounts in micros. */
@@ -242,6 +248,8 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
       // settlement reaches us as fills on our own stream; the market's stream has nothing more for us
       if (event.type === 'resolved') closedStreams.add(entry.stream);
     }
+    // forecasts are asked between entries, so a slow model delays the loop but never reorders it
+    if (opts.forecasts) outbox.push(...(await opts.forecasts.serve(kernel)));
     reportFault();
     await flushOutbox();
   }

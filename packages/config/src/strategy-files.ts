@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { AGENT_ID_RE, ConfigError, describeIssues, MarketCategory, type MarketInfo } from '@floor/domain';
+import { AgentRiskOverride } from '@floor/risk';
 import { parseYamlFile } from './floor-config.js';
 
 /** Which markets an agent trades: all of them, a list of market ids, or whole categories. */
@@ -28,6 +29,7 @@ export const StrategyFile = z
     live: z.boolean().default(false).describe('gate 3 of 3 for real orders'),
     enabled: z.boolean().default(true),
     params: z.record(z.string(), z.unknown()).default({}),
+    risk: AgentRiskOverride.optional().describe("this agent's risk limits, merged key by key over the floor's `risk.agent`"),
   })
   .strict();
 export type StrategyFile = z.output<typeof StrategyFile>;

@@ -1,1 +1,2 @@
 export * from './kernel.js';
+export * from './forecast-broker.js';

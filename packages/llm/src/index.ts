@@ -15,3 +15,4 @@ export * from './sizing.js';
 export * from './config.js';
 export * from './budget.js';
 export * from './models.js';
+export * from './port.js';

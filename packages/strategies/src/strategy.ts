@@ -26,6 +26,11 @@ export interface Strategy<P = unknown, S = unknown> {
   restoreState?(raw: unknown, params: P): S;
   onMarketEvent(ctx: StrategyContext<P>, state: S, event: MarketEvent): Decision<S>;
   onOrderEvent?(ctx: StrategyContext<P>, state: S, event: AgentOrderEvent): Decision<S>;
+  /**
+   * A forecast the strategy asked for (`Decision.forecastRequests`), answered by the agent's forecast port and
+   * delivered through the kernel. Optional: only strategies that ask for forecasts implement it.
+   */
+  onForecast?(ctx: StrategyContext<P>, state: S, event: ForecastEvent): Decision<S>;
 }
 
 /** Read-only view of the world a strategy may look at. */
@@ -64,6 +69,42 @@ export interface IntentDraft {
 export interface Decision<S> {
   readonly state: S;
   readonly intents: readonly IntentDraft[];
+  /**
+   * Forecasts the strategy wants. The strategy never calls a model: the agent runtime (live) or the backtester
+   * takes these from the kernel, asks its forecast port (subject to the daily budget and a per-market cooldown,
+   * so a request may go unanswered) and hands any answer back as a `ForecastEvent` to `onForecast`.
+   */
+  readonly forecastRequests?: readonly ForecastRequest[];
+}
+
+/**
+ * A request for a probability forecast of one market. `input` is what the models are told, built by the strategy
+ * from its context (`forecastInputFromMarket` in @floor/llm), so the prompt, and its hash, follow from the events.
+ */
+export interface ForecastRequest {
+  readonly marketId: string;
+  /** a `ForecastInput` of @floor/llm; typed loosely here so the strategy interface does not depend on it */
+  readonly input: Readonly<Record<string, unknown>> & { readonly marketId: string; readonly asOfMs: number };
+}
+
+/** One aggregated (ensemble) forecast, as the strategy sees it. Probabilities are uncalibrated model output. */
+export interface ForecastEvent {
+  readonly type: 'forecast';
+  readonly v: 1;
+  readonly eventId: string;
+  readonly marketId: string;
+  /** event time the forecast was requested at (its `asOfMs`); the kernel decides at this time */
+  readonly tsMs: number;
+  /** the request's cause: the market event whose decision asked for it */
+  readonly causationId: string;
+  /** probability that the market resolves YES, in [0, 1] */
+  readonly probability: number;
+  readonly confidence: number;
+  /** disagreement between the models (population standard deviation of their probabilities) */
+  readonly dispersion: number;
+  /** which port answered, e.g. `ensemble` or `backtest:noisy-oracle` */
+  readonly source: string;
+  readonly promptHash: string;
 }
 
 /** A strategy with its types erased, as the registry holds it. */
