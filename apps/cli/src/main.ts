@@ -3,6 +3,7 @@ import { loadEnv, type Env } from '@floor/config';
 import { redactUrl } from '@floor/db';
 import { registerAgents } from './commands/agents.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBacktest } from './commands/backtest.js';
 import { registerKill } from './commands/kill.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type RegisterCommand } from './context.js';
@@ -11,7 +12,7 @@ import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type RegisterCommand } from './context
  * `floor`: the operator's command line. Exit codes: 0 ok, 1 error (a dependency down, a failed write),
  * 2 usage (unknown command or option, bad argument). Each command lives in commands/.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerAudit];
+const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerAudit, registerBacktest];
 
 function buildProgram(env: Env): Command {
   const program = new Command('floor')
