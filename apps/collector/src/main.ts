@@ -1,6 +1,7 @@
 /**
- * The collector process: brings market data in from the configured source (a replayed dataset or the seeded
- * simulator) and fans it out on Redis. Thin by design; the work lives in @floor/feed.
+ * The collector process: brings market data in from the configured source (a replayed dataset, the seeded
+ * simulator, live Polymarket or the sandbox venue) and fans it out on Redis. Thin by design; the work lives in
+ * @floor/feed and @floor/polymarket.
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,6 +10,7 @@ import { busNames, createRedis, createSettlementsQueue, startHeartbeat } from '@
 import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
 import { createCollectorMetrics, createMarketsWriter, readCollectorCursor, runCollector, sourceFromConfig } from '@floor/feed';
+import { createLiveFeedMetrics, RedisRateLimiter } from '@floor/polymarket';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 const env = loadEnv();
@@ -18,7 +20,18 @@ const floorConfig = existsSync(configPath) ? loadFloorConfig(configPath) : parse
 if (!existsSync(configPath)) log.info({ configPath }, 'no floor config file; using defaults');
 const names = busNames(env.FLOOR_PREFIX);
 
-const source = sourceFromConfig(floorConfig.feed, env.FLOOR_ROOT);
+const redis = createRedis(env.REDIS_URL, 'collector');
+redis.on('error', (err) => log.warn({ err }, 'redis error'));
+const registry = createMetricsRegistry('collector');
+const metrics = createCollectorMetrics(registry);
+
+// a live source draws on the floor-wide venue rate budget, shared with every other process through Redis
+const source = sourceFromConfig(floorConfig.feed, env.FLOOR_ROOT, {
+  polymarket: floorConfig.polymarket,
+  limiter: new RedisRateLimiter({ redis, keyPrefix: names.prefix }),
+  log,
+  metrics: createLiveFeedMetrics(registry),
+});
 try {
   await source.open?.();
 } catch (err) {
@@ -27,8 +40,6 @@ try {
   process.exit(1);
 }
 
-const redis = createRedis(env.REDIS_URL, 'collector');
-redis.on('error', (err) => log.warn({ err }, 'redis error'));
 const settlementsQueue = createSettlementsQueue(redis, names);
 const dbHandle = createDb(env.DATABASE_URL, { max: 2, applicationName: 'collector' });
 const marketsWriter = createMarketsWriter({ db: dbHandle.db, log: log.child({ component: 'markets-writer' }) });
@@ -37,8 +48,6 @@ const saved = await readCollectorCursor(redis, names);
 if (saved?.source === source.name && source.resume?.(saved.cursor)) log.info({ source: source.name, cursor: saved.cursor }, 'resuming from saved cursor');
 else if (saved) log.info({ saved: saved.source, source: source.name }, 'saved cursor is for another source; starting from the beginning');
 
-const registry = createMetricsRegistry('collector');
-const metrics = createCollectorMetrics(registry);
 const metricsPort = env.METRICS_PORT ?? floorConfig.metricsPorts.collector;
 const metricsServer = await serveMetrics(registry, metricsPort).catch((err: unknown) => {
   log.warn({ err, port: metricsPort }, 'metrics port unavailable; running without /metrics');
@@ -46,6 +55,7 @@ const metricsServer = await serveMetrics(registry, metricsPort).catch((err: unkn
 });
 
 const heartbeat = startHeartbeat(redis, names, { app: 'collector', instanceId: `${hostname()}-${process.pid}`, intervalMs: floorConfig.heartbeat.intervalMs });
+if (metricsServer) heartbeat.announceMetrics(metricsServer.port);
 const stop = new AbortController();
 heartbeat.setState('running', source.name);
 const run = runCollector({ source, redis, names, settlementsQueue, log, metrics, marketsWriter, signal: stop.signal }).then(

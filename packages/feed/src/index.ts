@@ -3,6 +3,8 @@ export * from './pacing.js';
 export * from './replay-source.js';
 export * from './simulator-source.js';
 export * from './configured-source.js';
+export * from './event-queue.js';
+export * from './polymarket-source.js';
 export * from './publish.js';
 export * from './cursor.js';
 export * from './markets-writer.js';

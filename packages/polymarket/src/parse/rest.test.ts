@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureJson } from '../../test/load-fixture.js';
 import {
+  parseNegRisk,
   parseOpenOrder,
   parseOpenOrdersPage,
   parseOrderPostResponse,
   parsePricesHistory,
   parseRestBook,
   parseRestBooks,
+  parseTickSize,
   parseTradesPage,
 } from './rest.js';
 
@@ -98,5 +100,14 @@ describe('POST /order response', () => {
 
   it('anything else is invalid', () => {
     expect(parseOrderPostResponse({ success: 'yes' })).toMatchObject({ ok: false, kind: 'invalid', eventType: 'http_order_post' });
+  });
+});
+
+describe('parseTickSize / parseNegRisk', () => {
+  it('reads the tick (a JSON number) into micros and the neg-risk flag', () => {
+    expect(parseTickSize({ minimum_tick_size: 0.001 })).toEqual({ ok: true, value: 1_000n });
+    expect(parseNegRisk({ neg_risk: true })).toEqual({ ok: true, value: true });
+    expect(parseTickSize({ minimum_tick_size: '0.01' })).toMatchObject({ ok: false, kind: 'invalid', eventType: 'http_tick_size' });
+    expect(parseNegRisk({})).toMatchObject({ ok: false, eventType: 'http_neg_risk' });
   });
 });

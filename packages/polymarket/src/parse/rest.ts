@@ -71,6 +71,22 @@ export function parseRestBooks(raw: unknown): ParseResult<RestBook[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// GET /tick-size, GET /neg-risk
+// ---------------------------------------------------------------------------------------------
+
+/** `GET /tick-size?token_id=…` → `{minimum_tick_size: 0.01}` (a JSON number) → the tick in price micros. */
+export function parseTickSize(raw: unknown): ParseResult<bigint> {
+  const result = parseWith(z.object({ minimum_tick_size: NumberMicros }), raw, 'http_tick_size');
+  return result.ok ? parsed(result.value.minimum_tick_size) : result;
+}
+
+/** `GET /neg-risk?token_id=…` → `{neg_risk: true}`. */
+export function parseNegRisk(raw: unknown): ParseResult<boolean> {
+  const result = parseWith(z.object({ neg_risk: z.boolean() }), raw, 'http_neg_risk');
+  return result.ok ? parsed(result.value.neg_risk) : result;
+}
+
+// ---------------------------------------------------------------------------------------------
 // GET /prices-history
 // ---------------------------------------------------------------------------------------------
 
