@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { loadEnv, loadFloorConfig, parseFloorConfig, parseStrategyFile, type AgentSpec, type FloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
-import { createAgentRuntime } from '@floor/agent-runtime';
+import { createAgentRuntime, createLiveForecasts } from '@floor/agent-runtime';
 import { validateStrategyParams } from '@floor/strategies';
-import { createLogger, installShutdown } from '@floor/telemetry';
+import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 /**
  * One trader agent (STYLE #8: config, logger, clients, wiring, shutdown; the logic is in @floor/agent-runtime).
@@ -40,6 +40,30 @@ const writer = createRedis(env.REDIS_URL, `agent-${agentId}`);
 const names = busNames(env.FLOOR_PREFIX);
 const heartbeat = startHeartbeat(writer, names, { app: 'agent', instanceId: agentId, agentId, intervalMs: floor.heartbeat.intervalMs });
 
+// /metrics on a free port, announced in the heartbeat: the monitor lists it for Prometheus (file_sd), so agents
+// the Boss starts later are scraped too. Metrics are for people: a failure to serve them does not stop trading.
+const metricsServer = await serveMetrics(createMetricsRegistry('agent'), 0, () => ({ ok: true, state: heartbeat.state })).catch((err: unknown) => {
+  log.warn({ err }, 'metrics unavailable; running without /metrics');
+  return undefined;
+});
+if (metricsServer) heartbeat.announceMetrics(metricsServer.port);
+
+// An AI agent without its API keys must not trade, and must not crash-loop either: it stays up, faulted, and its
+// heartbeat names the missing variable, which `floor status` shows. The rest of the floor is unaffected.
+const forecasts = createLiveForecasts({ spec, env, db: db.db, log });
+if (forecasts.kind === 'missing-keys') {
+  const detail = `missing environment variable(s): ${forecasts.missing.join(', ')}`;
+  log.error({ missing: forecasts.missing }, 'AI agent cannot start without its API keys');
+  heartbeat.setState('faulted', detail);
+  installShutdown(log, async () => {
+    await heartbeat.stop('stopping');
+    await db.close();
+    reader.disconnect();
+    await writer.quit();
+  });
+  await new Promise<never>(() => undefined);
+}
+
 const runtime = createAgentRuntime({
   agentId,
   spec,
@@ -49,11 +73,13 @@ const runtime = createAgentRuntime({
   log,
   checkpointIntervalMs: floor.checkpointIntervalMs,
   heartbeat,
+  ...(forecasts.kind === 'ready' ? { forecasts: forecasts.broker } : {}),
 });
 
 installShutdown(log, async () => {
   await runtime.stop();
   await heartbeat.stop('stopping');
+  metricsServer?.server.close();
   await db.close();
   reader.disconnect();
   await writer.quit();

@@ -1,2 +1,3 @@
 export * from './runtime.js';
 export * from './selector.js';
+export * from './forecasts.js';

@@ -2,7 +2,7 @@ import { matchesSelector, type MarketSelector } from '@floor/config';
 import { midMicros, MICROS_PER_UNIT, type AgentOrderEvent, type Book, type MarketEvent, type MarketInfo, type OrderIntent, type OrderStatus } from '@floor/domain';
 import { createForecastBroker, createKernel, type DropReason, type ForecastBrokerStats, type ForecastRecord } from '@floor/kernel';
 import { brierScore, calibrationTable, type CalibrationBucket, type CalibrationSample, type ForecastPort } from '@floor/llm';
-import { getStrategy, type AnyStrategy } from '@floor/strategies';
+import { forecastBudgetLimits, getStrategy, type AnyStrategy } from '@floor/strategies';
 import { DrawdownTracker, periodReturns, roundTripStats, sharpeRatio, sortinoRatio, type RoundTrip, type RoundTripStats } from './metrics.js';
 import { createSimExecutor, type BacktestTrade } from './sim-executor.js';
 
@@ -162,7 +162,7 @@ export async function runBacktest(opts: RunBacktestOptions): Promise<BacktestRes
     ? createForecastBroker({
         agentId,
         port: opts.forecastPort,
-        limits: forecastLimits(opts.spec.resolvedParams),
+        limits: forecastBudgetLimits(opts.spec.resolvedParams),
         record: (rows) => {
           forecasts.push(...rows);
         },
@@ -332,14 +332,6 @@ export async function runBacktest(opts: RunBacktestOptions): Promise<BacktestRes
 }
 
 /** Budget and cooldown of an AI strategy's `llm` params; generous defaults when a strategy has none. */
-function forecastLimits(params: Record<string, unknown>): { dailyBudgetMicros: bigint; cooldownMs: number } {
-  const llm = params['llm'] as { dailyBudgetUsd?: unknown; cooldownMs?: unknown } | undefined;
-  return {
-    dailyBudgetMicros: typeof llm?.dailyBudgetUsd === 'bigint' ? llm.dailyBudgetUsd : 5_000_000n,
-    cooldownMs: typeof llm?.cooldownMs === 'number' ? llm.cooldownMs : 0,
-  };
-}
-
 /** Scores the aggregated forecasts of markets that resolved: Brier score and a ten-bucket reliability table. */
 function forecastReport(
   source: string,

@@ -245,3 +245,10 @@ function entryDraft(ctx: Ctx, state: AiForecastState, market: MarketInfo, event?
     reason: `ai edge ${trade.edgeBps.toFixed(0)}bps q=${q.toFixed(3)} ${trade.outcome}`,
   };
 }
+
+/** The forecast broker's budget limits from an ai-forecast agent's params (live agent and backtest alike). */
+export function forecastBudgetLimits(params: Record<string, unknown>): { readonly dailyBudgetMicros: bigint; readonly cooldownMs: number } {
+  const parsed = AiForecastParams.safeParse(params);
+  if (!parsed.success) return { dailyBudgetMicros: 0n, cooldownMs: 0 };
+  return { dailyBudgetMicros: parsed.data.llm.dailyBudgetUsd, cooldownMs: parsed.data.llm.cooldownMs };
+}
