@@ -41,6 +41,8 @@ const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.me
   state: heartbeat.state,
 }));
 
+heartbeat.announceMetrics(metricsServer.port);
+
 const consumer = await startFillAuditConsumer({
   db: dbHandle.db,
   redis: streamRedis,

@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
-import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
+import { configDirOf, floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
 import { createMonitor, startMonitorLoop } from '@floor/performance';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
-
-/** How often the monitor recomputes; a few times per Prometheus scrape interval keeps graphs fresh. */
-const TICK_INTERVAL_MS = 3_000;
 
 const env = loadEnv();
 const log = createLogger('monitor', env.LOG_LEVEL);
@@ -21,14 +19,26 @@ const dbHandle = createDb(env.DATABASE_URL, { applicationName: 'floor-monitor' }
 const redis = createRedis(env.REDIS_URL, 'monitor');
 const heartbeat = startHeartbeat(redis, names, { app: 'monitor', instanceId: hostname(), intervalMs: config.heartbeat.intervalMs });
 
-const monitor = createMonitor({ db: dbHandle.db, redis, names, registry, staleAfterMs: config.heartbeat.staleAfterMs });
-const loop = startMonitorLoop(monitor, TICK_INTERVAL_MS, log);
+// Prometheus discovers every process through this file (file_sd, config/prometheus.yml): the monitor rewrites it
+// from the heartbeats, in which each process announces its /metrics port.
+const targetsFile = resolve(configDirOf(env), config.monitor.prometheusTargetsFile);
+const monitor = createMonitor({
+  db: dbHandle.db,
+  redis,
+  names,
+  registry,
+  staleAfterMs: config.heartbeat.staleAfterMs,
+  statsWindowMs: config.monitor.statsWindowMs,
+  targetsFile,
+});
 const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.metricsPorts.monitor, () => ({
   ok: true,
   state: heartbeat.state,
 }));
+heartbeat.announceMetrics(metricsServer.port);
+const loop = startMonitorLoop(monitor, { tickMs: config.monitor.tickMs, snapshotIntervalMs: config.monitor.snapshotIntervalMs }, log);
 heartbeat.setState('running');
-log.info({ metricsPort: metricsServer.port }, 'monitor running');
+log.info({ metricsPort: metricsServer.port, targetsFile, ...config.monitor }, 'monitor running');
 
 installShutdown(log, async () => {
   await loop.stop();

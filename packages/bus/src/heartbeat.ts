@@ -20,6 +20,7 @@ export function startHeartbeat(redis: Redis, names: BusNames, opts: HeartbeatOpt
   const startedAtMs = Date.now();
   let state: ProcessState = 'starting';
   let detail = '';
+  let metricsPort: number | undefined;
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   const key = names.heartbeatKey(opts.app, opts.instanceId);
@@ -36,6 +37,7 @@ export function startHeartbeat(redis: Redis, names: BusNames, opts: HeartbeatOpt
       startedAtMs,
       eventLoopLagMs: Math.round(lag.max / 1e6),
       detail,
+      ...(metricsPort ? { metricsPort } : {}),
     };
     lag.reset();
     await redis.set(key, JSON.stringify(hb), 'PX', opts.ttlMs ?? Math.max(opts.intervalMs * 30, 60_000));
@@ -47,6 +49,11 @@ export function startHeartbeat(redis: Redis, names: BusNames, opts: HeartbeatOpt
     setState(next: ProcessState, why = '') {
       state = next;
       detail = why;
+      void beat().catch(() => undefined);
+    },
+    /** Announces the port this process serves /metrics on; the monitor lists it for Prometheus (file_sd). */
+    announceMetrics(port: number) {
+      metricsPort = port;
       void beat().catch(() => undefined);
     },
     get state() {

@@ -182,5 +182,7 @@ export const Heartbeat = z.object({
   startedAtMs: z.number().int(),
   eventLoopLagMs: z.number().nonnegative().default(0),
   detail: z.string().default(''),
+  /** the loopback port this process serves /metrics on, once it does (Prometheus discovery reads it) */
+  metricsPort: z.number().int().min(1).max(65535).optional(),
 });
 export type Heartbeat = z.output<typeof Heartbeat>;

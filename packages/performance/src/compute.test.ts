@@ -39,7 +39,16 @@ describe('performance arithmetic', () => {
     expect(perf.unrealizedPnlMicros).toBe(5n * USD);
     expect(perf.pnlMicros).toBe(perf.equityMicros - 1_000n * USD);
     expect([perf.positionsOpen, perf.unmarkedPositions, perf.fillCount]).toEqual([2, 1, 3]);
-    expect(computeFloorPerformance([perf, perf])).toEqual({ equityMicros: 2n * perf.equityMicros, pnlMicros: 2n * perf.pnlMicros });
+    const floor = computeFloorPerformance([perf, perf]);
+    expect([floor.equityMicros, floor.pnlMicros]).toEqual([2n * perf.equityMicros, 2n * perf.pnlMicros]);
+    expect(floor.exposureMicros).toBe(2n * (45n + 66n) * USD);
+  });
+
+  it('splits exposure at mark by market category, unmarked positions at cost', () => {
+    const perf = computeAgentPerformance({ agentId: 'a', strategy: 's' }, portfolio(), new Map([['marked', 450_000n]]), new Map([['m', 'crypto']]));
+    expect([...perf.exposureByCategory]).toEqual([['crypto', (45n + 66n) * USD]]);
+    const uncategorised = computeAgentPerformance({ agentId: 'a', strategy: 's' }, portfolio(), new Map());
+    expect([...uncategorised.exposureByCategory]).toEqual([['unknown', (40n + 66n) * USD]]);
   });
 
   it('calls a process up while its heartbeat is fresh, per agent', () => {
@@ -48,8 +57,8 @@ describe('performance arithmetic', () => {
     });
     const agentBeat = (agentId: string, tsMs: number): Heartbeat => ({ ...hb(agentId, tsMs), agentId });
     expect(computeProcessHealth([agentBeat('a', 0), agentBeat('b', 90_000)], 100_000, 15_000)).toEqual([
-      { app: 'agent', instance: 'a', up: false, ageSeconds: 100 },
-      { app: 'agent', instance: 'b', up: true, ageSeconds: 10 },
+      { app: 'agent', instance: 'a', up: false, ageSeconds: 100, eventLoopLagSeconds: 0 },
+      { app: 'agent', instance: 'b', up: true, ageSeconds: 10, eventLoopLagSeconds: 0 },
     ]);
   });
 
@@ -58,7 +67,7 @@ describe('performance arithmetic', () => {
       type: 'heartbeat', v: 1, app: 'executor', instanceId, pid: 1, state: 'running', tsMs, startedAtMs: 0, eventLoopLagMs: 0, detail: '',
     });
     expect(computeProcessHealth([executor('host-1', 0), executor('host-2', 95_000)], 100_000, 15_000)).toEqual([
-      { app: 'executor', instance: 'host-2', up: true, ageSeconds: 5 },
+      { app: 'executor', instance: 'host-2', up: true, ageSeconds: 5, eventLoopLagSeconds: 0 },
     ]);
   });
 

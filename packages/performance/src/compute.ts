@@ -14,6 +14,10 @@ export interface AgentRow {
 /** tokenId → mark price. A token absent from the map has no usable book. */
 export type Marks = ReadonlyMap<string, PriceMicros>;
 
+/** marketId → market category (`markets.category`). A market absent from the map counts as `unknown`. */
+export type Categories = ReadonlyMap<string, string>;
+export const UNKNOWN_CATEGORY = 'unknown';
+
 /**
  * The mark of a token: the mid of the best bid and best ask (books are best first), floored to a micro.
  * A one-sided or empty book has no mid; its positions are then valued at cost rather than at a guess.
@@ -42,10 +46,19 @@ export interface AgentPerformance {
   readonly positionsOpen: number;
   readonly unmarkedPositions: number;
   readonly fillCount: number;
+  /** open positions at mark (at cost where unmarked): what they would fetch, the capital at risk */
+  readonly exposureMicros: UsdMicros;
+  /** the same, by market category */
+  readonly exposureByCategory: ReadonlyMap<string, UsdMicros>;
 }
 
-export function computeAgentPerformance(agent: AgentRow, portfolio: AgentPortfolio, marks: Marks): AgentPerformance {
+export function computeAgentPerformance(agent: AgentRow, portfolio: AgentPortfolio, marks: Marks, categories: Categories = new Map()): AgentPerformance {
   let valueMicros = 0n;
+  const exposureByCategory = new Map<string, UsdMicros>();
+  const expose = (marketId: string, micros: UsdMicros) => {
+    const category = categories.get(marketId) ?? UNKNOWN_CATEGORY;
+    exposureByCategory.set(category, (exposureByCategory.get(category) ?? 0n) + micros);
+  };
   let unrealizedPnlMicros = 0n;
   let positionsOpen = 0;
   let unmarkedPositions = 0;
@@ -56,11 +69,13 @@ export function computeAgentPerformance(agent: AgentRow, portfolio: AgentPortfol
     if (mark === undefined) {
       unmarkedPositions += 1;
       valueMicros += position.costMicros;
+      expose(position.marketId, position.costMicros);
       continue;
     }
     // Floored like a sell's proceeds: a mark never credits more than selling at that price would.
     const marked = notionalMicros(mark, position.sizeMicros, 'floor');
     valueMicros += marked;
+    expose(position.marketId, marked);
     unrealizedPnlMicros += marked - position.costMicros;
   }
   const equityMicros = portfolio.cashMicros + valueMicros;
@@ -77,19 +92,48 @@ export function computeAgentPerformance(agent: AgentRow, portfolio: AgentPortfol
     positionsOpen,
     unmarkedPositions,
     fillCount: portfolio.fillCount,
+    exposureMicros: valueMicros,
+    exposureByCategory,
   };
 }
 
+/** The floor's book: every agent's summed, exposure by category included. */
 export interface FloorPerformance {
+  readonly allocatedMicros: UsdMicros;
+  readonly cashMicros: UsdMicros;
   readonly equityMicros: UsdMicros;
+  readonly realizedPnlMicros: UsdMicros;
+  readonly unrealizedPnlMicros: UsdMicros;
+  readonly feesMicros: UsdMicros;
   readonly pnlMicros: UsdMicros;
+  readonly positionsOpen: number;
+  readonly exposureMicros: UsdMicros;
+  readonly exposureByCategory: ReadonlyMap<string, UsdMicros>;
 }
 
 export function computeFloorPerformance(agents: readonly AgentPerformance[]): FloorPerformance {
-  return agents.reduce(
-    (acc, a) => ({ equityMicros: acc.equityMicros + a.equityMicros, pnlMicros: acc.pnlMicros + a.pnlMicros }),
-    { equityMicros: 0n, pnlMicros: 0n },
-  );
+  const exposureByCategory = new Map<string, UsdMicros>();
+  for (const a of agents) {
+    for (const [category, micros] of a.exposureByCategory) exposureByCategory.set(category, (exposureByCategory.get(category) ?? 0n) + micros);
+  }
+  const sum = (pick: (a: AgentPerformance) => bigint) => agents.reduce((s, a) => s + pick(a), 0n);
+  return {
+    allocatedMicros: sum((a) => a.allocatedMicros),
+    cashMicros: sum((a) => a.cashMicros),
+    equityMicros: sum((a) => a.equityMicros),
+    realizedPnlMicros: sum((a) => a.realizedPnlMicros),
+    unrealizedPnlMicros: sum((a) => a.unrealizedPnlMicros),
+    feesMicros: sum((a) => a.feesMicros),
+    pnlMicros: sum((a) => a.pnlMicros),
+    positionsOpen: agents.reduce((s, a) => s + a.positionsOpen, 0),
+    exposureMicros: sum((a) => a.exposureMicros),
+    exposureByCategory,
+  };
+}
+
+/** PnL over allocated capital; null while nothing is allocated (a return on zero means nothing). */
+export function returnOnAllocated(pnlMicros: UsdMicros, allocatedMicros: UsdMicros): number | null {
+  return allocatedMicros > 0n ? Number(pnlMicros) / Number(allocatedMicros) : null;
 }
 
 export interface ProcessHealth {
@@ -97,6 +141,8 @@ export interface ProcessHealth {
   readonly instance: string;
   readonly up: boolean;
   readonly ageSeconds: number;
+  /** the worst event-loop delay the process saw over its last heartbeat interval */
+  readonly eventLoopLagSeconds: number;
 }
 
 /**
@@ -115,7 +161,13 @@ export function computeProcessHealth(heartbeats: Iterable<Heartbeat>, nowMs: num
   for (const hb of all) {
     const up = isFresh(hb);
     if (!up && rolesUp.has(role(hb))) continue;
-    out.push({ app: hb.app, instance: hb.instanceId, up, ageSeconds: Math.max(0, nowMs - hb.tsMs) / 1000 });
+    out.push({
+      app: hb.app,
+      instance: hb.instanceId,
+      up,
+      ageSeconds: Math.max(0, nowMs - hb.tsMs) / 1000,
+      eventLoopLagSeconds: hb.eventLoopLagMs / 1000,
+    });
   }
   return out.sort((a, b) => a.app.localeCompare(b.app) || a.instance.localeCompare(b.instance));
 }

@@ -1,4 +1,6 @@
 export * from './compute.js';
+export * from './discovery.js';
 export * from './fetch.js';
 export * from './metrics.js';
 export * from './monitor.js';
+export * from './stats.js';
