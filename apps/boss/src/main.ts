@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { loadEnv, loadFloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
-import { validateStrategyParams } from '@floor/strategies';
+import { getStrategy, validateStrategyParams } from '@floor/strategies';
 import {
   agentEnvironment,
   connectPm2,
@@ -12,10 +12,11 @@ import {
   FloorBoss,
   watchDir,
 } from '@floor/supervisor';
-import { createLogger, installShutdown } from '@floor/telemetry';
+import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 /**
- * The Floor Boss process: wires config, Postgres, Redis and PM2 to the reconcile loop in @floor/supervisor.
+ * The Floor Boss process: wires config, Postgres, Redis and PM2 to the reconcile loop in @floor/supervisor
+ * (supervision, circuit breakers, and each `evolution.periodMs` the evaluation: capital, clones, retirements).
  * Stopping the Boss (SIGINT from `pm2 stop`, or SIGTERM) stops every agent first, so stopping the floor
  * through PM2 leaves no agent trading unsupervised.
  */
@@ -39,6 +40,14 @@ const names = busNames(env.FLOOR_PREFIX);
 await connectPm2();
 
 const heartbeat = startHeartbeat(redis, names, { app: 'boss', instanceId: 'boss', intervalMs: floor.heartbeat.intervalMs });
+// process metrics on metricsPorts.boss, announced in the heartbeat for Prometheus discovery (file_sd via the monitor)
+const metricsServer = await serveMetrics(createMetricsRegistry('boss'), floor.metricsPorts.boss, () => ({ ok: true, state: heartbeat.state })).catch(
+  (err: unknown) => {
+    log.warn({ err, port: floor.metricsPorts.boss }, 'metrics port unavailable; running without /metrics');
+    return undefined;
+  },
+);
+if (metricsServer) heartbeat.announceMetrics(metricsServer.port);
 const boss = new FloorBoss({
   floor,
   strategiesDir,
@@ -51,6 +60,8 @@ const boss = new FloorBoss({
   pm2: createPm2Adapter({ namespace: env.FLOOR_PM2_NAMESPACE ?? DEFAULT_PM2_NAMESPACE }),
   log,
   validateParams: validateStrategyParams,
+  paramsSchema: (strategy) => getStrategy(strategy).params,
+  root,
 });
 const watcher = watchDir({ dir: strategiesDir, log, onChange: () => boss.trigger() });
 
@@ -63,6 +74,7 @@ installShutdown(
     await boss.stop();
     await boss.stopAllAgents('floor-shutdown');
     await heartbeat.stop();
+    metricsServer?.server.close();
     disconnectPm2();
     await redis.quit();
     await dbHandle.close();
@@ -72,4 +84,12 @@ installShutdown(
 
 await boss.start(1_000);
 heartbeat.setState('running');
-log.info({ strategiesDir, namespace: env.FLOOR_PM2_NAMESPACE ?? DEFAULT_PM2_NAMESPACE, bankrollUsd: floor.bankrollUsd }, 'boss running');
+log.info(
+  {
+    strategiesDir,
+    namespace: env.FLOOR_PM2_NAMESPACE ?? DEFAULT_PM2_NAMESPACE,
+    bankrollUsd: floor.bankrollUsd,
+    evolution: { enabled: floor.evolution.enabled, periodMs: floor.evolution.periodMs, cloneTestDataset: floor.evolution.cloneTestDataset ?? null },
+  },
+  'boss running',
+);

@@ -4,3 +4,4 @@ export * from './streams.js';
 export * from './heartbeat.js';
 export * from './kill-switch.js';
 export * from './queues.js';
+export * from './trading-state.js';

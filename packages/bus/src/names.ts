@@ -30,6 +30,8 @@ export function busNames(prefix: string) {
     configErrorsKey: `${p}:boss:config-errors`,
     /** agents the Boss is supervising (agentId → JSON) */
     bossAgentsKey: `${p}:boss:agents`,
+    /** trading state of a scope ('floor' or 'agent:<id>') as the Boss's breakers set it (JSON, see trading-state.ts) */
+    tradingStateKey: (scope: string) => `${p}:risk:state:${scope}`,
     /** BullMQ's own key prefix */
     bullPrefix: `${p}:bull`,
   } as const;

@@ -14,6 +14,19 @@ const validate: ParamsValidator = (strategy, params) => {
 };
 
 describe('strategy files', () => {
+  it("accepts a `risk:` block of agent limits and rejects a floor-wide key in it", () => {
+    const spec = parseStrategyFile('strategy: momentum\nrisk:\n  maxOpenPositions: 3\n  maxStakeUsd: 50\n', 'config/strategies/r.yaml', validate);
+    expect(spec.risk).toEqual({ maxOpenPositions: 3, maxStakeUsd: 50_000_000n });
+    expect(() => parseStrategyFile('strategy: momentum\nrisk:\n  dailyLossLimit: 0.5\n', 'config/strategies/r.yaml', validate)).toThrow(/risk/);
+  });
+
+  it('floor.yaml has `risk` and `evolution` sections with defaults', () => {
+    const floor = parseFloorConfig({ evolution: { periodMs: 60_000, cloneTestDataset: 'data/x.jsonl.gz' } });
+    expect(floor.evolution).toMatchObject({ enabled: true, periodMs: 60_000, cloneTestDataset: 'data/x.jsonl.gz', minTrades: 30 });
+    expect(floor.risk.breakers.maxConsecutiveLosses).toBe(5);
+    expect(() => parseFloorConfig({ evolution: { periodMs: 10 } })).toThrow(/evolution\.periodMs/);
+  });
+
   it('parses a valid file and fills defaults; the agent id is the file name', () => {
     const spec = parseStrategyFile('strategy: momentum\nparams: {}\n', 'config/strategies/mom-1.yaml', validate);
     expect(spec.agentId).toBe('mom-1');

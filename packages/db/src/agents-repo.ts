@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, notInArray, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from './client.js';
 import { appendAudit, type Actor } from './audit.js';
@@ -47,14 +47,51 @@ export async function upsertAgent(db: Db, input: UpsertAgentInput): Promise<void
     .onConflictDoUpdate({ target: agents.id, set: { ...values, updatedAt: new Date() } });
 }
 
-/** Sets an agent's status (e.g. `stopped` when its file is removed). Returns false if there is no such agent. */
-export async function setAgentStatus(db: Db, agentId: string, status: AgentStatus): Promise<boolean> {
+/**
+ * Sets an agent's status (e.g. `stopped` when its file is removed). Returns false if there is no such agent, or
+ * its status is one of `unless` (a retired agent whose process is then stopped stays `retired`).
+ */
+export async function setAgentStatus(db: Db, agentId: string, status: AgentStatus, opts: { unless?: readonly AgentStatus[] } = {}): Promise<boolean> {
+  const keep = opts.unless ?? [];
   const res = await db
     .update(agents)
     .set({ status: AgentStatus.parse(status), updatedAt: new Date() })
-    .where(eq(agents.id, agentId))
+    .where(keep.length ? and(eq(agents.id, agentId), notInArray(agents.status, [...keep])) : eq(agents.id, agentId))
     .returning({ id: agents.id });
   return res.length > 0;
+}
+
+export const CloneAgentInput = z.object({
+  id: z.string().min(1),
+  strategy: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  markets: z.unknown(),
+  parentId: z.string().min(1),
+  generation: z.number().int().positive(),
+  sourceFile: z.string(),
+});
+export type CloneAgentInput = z.input<typeof CloneAgentInput>;
+
+/**
+ * Registers a clone before its strategy file appears, so the folder scan finds the row with its lineage already
+ * set (`upsertAgent` never rewrites lineage). Idempotent; a clone is never live.
+ */
+export async function registerCloneAgent(db: Db, input: CloneAgentInput): Promise<void> {
+  const row = CloneAgentInput.parse(input);
+  const values = {
+    strategy: row.strategy,
+    params: row.params,
+    markets: row.markets ?? 'all',
+    status: 'active' as const,
+    parentId: row.parentId,
+    generation: row.generation,
+    sourceFile: row.sourceFile,
+    live: false,
+  };
+  await db
+    .insert(agents)
+    .values({ id: row.id, weight: 1, ...values })
+    .onConflictDoUpdate({ target: agents.id, set: { ...values, updatedAt: new Date() } });
 }
 
 export type AgentRow = typeof agents.$inferSelect;
@@ -72,6 +109,10 @@ export const LifecycleKind = z.enum([
   'stopped',
   'config_error',
   'config_fixed',
+  /** the Boss bred this agent from a winner (detail: parent, generation, mutated params) */
+  'cloned',
+  /** the Boss retired this agent (detail: the reason and its numbers) */
+  'retired',
 ]);
 export type LifecycleKind = z.infer<typeof LifecycleKind>;
 

@@ -6,6 +6,24 @@ import { z } from 'zod';
  */
 export const EvolutionConfig = z
   .object({
+    enabled: z.boolean().default(true).describe('whether the Boss evaluates the population each period (allocation, clones, retirements). Default true'),
+    periodMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(3_600_000)
+      .describe('length of an evaluation period, ms; the first evaluation comes one whole period after the floor first starts. Default 1 h'),
+    cloneTestDataset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('recorded dataset (floor-dataset .jsonl.gz, relative to the repo root) every clone is backtested on before it starts; without one, clones are refused'),
+    cloneTestWindowMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('backtest clones on only the last this-many ms of the dataset (its most recent data); 0 = the whole dataset. Default 0'),
     minTrades: z.number().int().min(2).default(30).describe('closed trades before an agent is judged on its record (before that it is on probation). Default 30'),
     promoteDsr: z
       .number()

@@ -3,6 +3,7 @@ import { readHeartbeats, readKillSwitch, type BusNames } from '@floor/bus';
 import { listAgents, readAgentPortfolio, type Db } from '@floor/db';
 import { agentProcessName, BookSnapshot, divRound, formatMicros, notionalMicros } from '@floor/domain';
 import { readConfigErrors, type ConfigErrorEntry, type ProcessView } from '@floor/supervisor';
+import { collectBreakers, type BreakersStatus } from './breakers.js';
 
 /**
  * Everything `floor status` shows, as plain JSON: the same object is printed by `--json` and rendered as the
@@ -94,6 +95,8 @@ export interface FloorStatus {
   };
   readonly configErrors: readonly ConfigErrorEntry[];
   readonly killSwitch: { readonly on: boolean; readonly reason: string };
+  /** circuit breakers: trading states the Boss published, trip counts, latest transitions */
+  readonly breakers?: BreakersStatus;
 }
 
 export interface CollectOptions {
@@ -207,6 +210,7 @@ export async function collectFloorStatus(opts: CollectOptions): Promise<FloorSta
     });
   }
 
+  const breakers = await collectBreakers(db, redis, names, rows.filter((r) => r.status !== 'retired').map((r) => r.id));
   const sum = (pick: (a: AgentStatus) => Money) => money(agents.reduce((s, a) => s + BigInt(pick(a).micros), 0n));
   return {
     generatedAtMs: nowMs,
@@ -226,6 +230,7 @@ export async function collectFloorStatus(opts: CollectOptions): Promise<FloorSta
     },
     configErrors,
     killSwitch: { on: killSwitch.global, reason: killSwitch.reason },
+    breakers,
   };
 }
 

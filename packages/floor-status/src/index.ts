@@ -1,2 +1,3 @@
 export * from './collect.js';
 export * from './render.js';
+export * from './breakers.js';

@@ -118,6 +118,25 @@ describe('renderFloorStatus', () => {
     expect(text).toContain('KILL SWITCH ON: drawdown');
   });
 
+  it('shows the breakers: the floor, agents that tripped, the latest transitions', () => {
+    const text = renderFloorStatus(
+      status({
+        breakers: {
+          floor: { state: 'active', reason: '', sizeMultiplier: 1 },
+          agents: [
+            { agentId: 'momo', state: 'reducing', reason: '5 losing trades in a row', sizeMultiplier: 1, trips: 1 },
+            { agentId: 'calm', state: 'active', reason: '', sizeMultiplier: 1, trips: 0 },
+          ],
+          recent: [{ ts: '2025-06-01T12:00:00.000Z', breaker: 'lossStreak', scope: 'agent:momo', transition: 'tripped', reason: '5 losing trades in a row' }],
+        },
+      }),
+    );
+    expect(text).toContain('Breakers\n  floor: active\n');
+    expect(text).toMatch(/momo\s+reducing \(5 losing trades in a row\)\s+1/);
+    expect(text).not.toMatch(/calm\s+active/);
+    expect(text).toContain('2025-06-01T12:00:00.000Z  lossStreak tripped  agent:momo: 5 losing trades in a row');
+  });
+
   it('says when PM2 is not running', () => {
     expect(renderFloorStatus(status({ processes: null }))).toContain('PM2 is not running');
   });

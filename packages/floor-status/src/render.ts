@@ -1,3 +1,4 @@
+import type { BreakersStatus } from './breakers.js';
 import type { AgentStatus, FloorStatus } from './collect.js';
 
 /**
@@ -62,10 +63,27 @@ export function renderFloorStatus(status: FloorStatus): string {
   }
   out.push('');
 
+  if (status.breakers) {
+    out.push(...renderBreakers(status.breakers));
+    out.push('');
+  }
+
   out.push('Config errors');
   if (status.configErrors.length === 0) out.push('  none');
   for (const e of status.configErrors) out.push(`  ${e.file}: ${stripFilePrefix(e.message, e.file)}`);
   return out.join('\n');
+}
+
+function renderBreakers(b: BreakersStatus): string[] {
+  const out = ['Breakers'];
+  const describe = (s: { state: string; reason: string; sizeMultiplier: number }) =>
+    `${s.state}${s.reason ? ` (${s.reason})` : ''}${s.sizeMultiplier < 1 ? `, size ×${s.sizeMultiplier}` : ''}`;
+  out.push(`  floor: ${describe(b.floor)}`);
+  const notable = b.agents.filter((a) => a.state !== 'active' || a.trips > 0 || a.sizeMultiplier < 1);
+  if (notable.length === 0) out.push('  agents: all active, no trips');
+  else out.push(...table(['AGENT', 'STATE', 'TRIPS'], notable.map((a) => [a.agentId, describe(a), String(a.trips)]), [false, false, true]));
+  for (const e of b.recent.slice(0, 5)) out.push(`  ${e.ts}  ${e.breaker} ${e.transition}  ${e.scope}: ${e.reason}`);
+  return out;
 }
 
 function agentRow(a: AgentStatus): string[] {

@@ -1,10 +1,27 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import { agentIdFromFile, loadStrategyDir, type AgentSpec, type Env, type FloorConfig, type ParamsValidator } from '@floor/config';
 import { readHeartbeats, type BusNames } from '@floor/bus';
 import { agentProcessName } from '@floor/domain';
-import { listAgents, recordLifecycleEvent, setAgentStatus, upsertAgent, type Actor, type Db, type LifecycleKind } from '@floor/db';
+import {
+  finishEvolutionPeriod,
+  hasEvaluatedPeriod,
+  latestEvolutionPeriod,
+  listAgents,
+  recordLifecycleEvent,
+  setAgentStatus,
+  startEvolutionPeriod,
+  upsertAgent,
+  type Actor,
+  type Db,
+  type LifecycleKind,
+} from '@floor/db';
+import { shareOfMicros } from '@floor/risk';
 import type { Logger } from '@floor/telemetry';
-import { applyCapitalSplit, splitRef } from './capital.js';
+import { BreakerRunner } from './breaker-runner.js';
+import { applyCapitalSplit, applyProbationCapital, splitRef } from './capital.js';
+import { periodOf, type CloneTest } from './evolution/period.js';
+import { runEvaluationPeriod, type EvaluationSummary } from './evolution/evaluate.js';
 import { publishConfigErrors, type ConfigErrorEntry } from './config-errors.js';
 import { agentIdOfProcess, planAgents, specHash, type AgentAction } from './plan.js';
 import type { Pm2Port, Pm2Process } from './pm2-adapter.js';
@@ -25,6 +42,12 @@ export interface BossOptions {
   readonly pm2: Pm2Port;
   readonly log: Logger;
   readonly validateParams: ParamsValidator;
+  /** a strategy's params schema (`getStrategy(name).params`): the bounds clones are mutated within */
+  readonly paramsSchema: (strategy: string) => z.ZodType;
+  /** the repo root, which `evolution.cloneTestDataset` is relative to; default `cwd` */
+  readonly root?: string;
+  /** replaces the clone backtest on the dataset (tests) */
+  readonly cloneTest?: CloneTest;
   readonly now?: () => number;
 }
 
@@ -86,8 +109,25 @@ export class FloorBoss {
   private stopped = true;
   private tickMs = 1_000;
   private afterTick: (() => void) | undefined;
+  /**
+   * Whose capital rule applies: weights from the strategy files until the first evaluation period is done,
+   * performance from then on (`undefined` until read from Postgres).
+   */
+  private performanceCapital: boolean | undefined;
+  /** the last period the Boss knows to be recorded (baseline or evaluated) */
+  private knownPeriod: number | undefined;
+  private readonly breakers: BreakerRunner;
 
-  constructor(private readonly opts: BossOptions) {}
+  constructor(private readonly opts: BossOptions) {
+    this.breakers = new BreakerRunner({
+      db: opts.db,
+      redis: opts.redis,
+      names: opts.names,
+      risk: opts.floor.risk,
+      bankrollMicros: opts.floor.bankrollUsd,
+      log: opts.log.child({ part: 'breakers' }),
+    });
+  }
 
   private get now(): number {
     return (this.opts.now ?? Date.now)();
@@ -135,7 +175,10 @@ export class FloorBoss {
     }, delayMs);
   }
 
-  /** One pass: scan (if the folder changed), split capital (if the agent set changed), plan, act. */
+  /**
+   * One pass: scan (if the folder changed), split capital (if the agent set changed), run the breakers, evaluate
+   * the population (once a period), plan, act.
+   */
   async reconcileOnce(): Promise<AgentAction[]> {
     if (this.dirty) {
       this.dirty = false;
@@ -148,6 +191,9 @@ export class FloorBoss {
       }
     }
     await this.ensureCapitalSplit();
+    await this.superviseRisk();
+    // an evaluation that moved or wrote strategy files marks the folder dirty: the next tick rescans it
+    await this.evaluateIfDue();
     const [processes, heartbeats] = await Promise.all([this.opts.pm2.list(), readHeartbeats(this.opts.redis, this.opts.names)]);
     const nowMs = this.now;
     this.forgiveHealthy(processes);
@@ -229,6 +275,11 @@ export class FloorBoss {
    */
   private async ensureCapitalSplit(): Promise<void> {
     if (!this.splitDue || this.folderMissing) return;
+    this.performanceCapital ??= await hasEvaluatedPeriod(this.opts.db);
+    if (this.performanceCapital) {
+      await this.ensureProbationCapital();
+      return;
+    }
     const rows = await listAgents(this.opts.db);
     const weighted = this.specs.map((s) => ({ agentId: s.agentId, weight: s.weight }));
     for (const row of rows) {
@@ -247,6 +298,95 @@ export class FloorBoss {
     if (moved.length) this.opts.log.info({ ref, moved }, 'capital split applied');
     this.appliedSplit = ref;
     this.splitDue = false;
+  }
+
+  /**
+   * Once capital follows performance, the agent set changing no longer re-splits the bankroll: a newcomer gets
+   * its probation capital, an agent that left gets its idle cash taken back, and the rest wait for the next
+   * evaluation period.
+   */
+  private async ensureProbationCapital(): Promise<void> {
+    const rows = await listAgents(this.opts.db);
+    const wanted = new Set(this.specs.map((s) => s.agentId));
+    for (const row of rows) if (this.brokenAgentIds.has(row.id) && row.status === 'active') wanted.add(row.id);
+    const released = rows.filter((r) => !wanted.has(r.id) && !this.brokenAgentIds.has(r.id)).map((r) => r.id);
+    const results = await applyProbationCapital(this.opts.db, {
+      probationMicros: shareOfMicros(this.opts.floor.bankrollUsd, this.opts.floor.evolution.allocation.probationShare),
+      agents: [...wanted],
+      released,
+      actor: ACTOR,
+    });
+    const moved = results.filter((r) => r.movedMicros !== 0n);
+    if (moved.length) this.opts.log.info({ moved }, 'probation capital and releases applied');
+    this.splitDue = false;
+  }
+
+  /** The circuit breakers' tick; a failure is logged and retried next tick, never stops supervision. */
+  private async superviseRisk(): Promise<void> {
+    try {
+      await this.breakers.tick(this.now);
+    } catch (err) {
+      this.opts.log.error({ err }, 'breaker tick failed; retrying next tick');
+    }
+  }
+
+  /**
+   * Runs the evaluation of the current period if it is due. The first period a floor sees is its baseline (no
+   * record yet to judge); each later one is evaluated once.
+   */
+  private async evaluateIfDue(): Promise<void> {
+    const { evolution } = this.opts.floor;
+    if (!evolution.enabled || this.folderMissing) return;
+    const nowMs = this.now;
+    const period = periodOf(nowMs, evolution.periodMs);
+    if (this.knownPeriod === undefined) this.knownPeriod = (await latestEvolutionPeriod(this.opts.db))?.period;
+    if (this.knownPeriod !== undefined && this.knownPeriod >= period) return;
+    if (this.knownPeriod === undefined) {
+      await startEvolutionPeriod(this.opts.db, { period, periodMs: evolution.periodMs, kind: 'baseline' });
+      await finishEvolutionPeriod(this.opts.db, period, { baseline: true });
+      this.knownPeriod = period;
+      this.opts.log.info({ period, periodMs: evolution.periodMs }, 'evolution baseline recorded; the first evaluation is next period');
+      return;
+    }
+    await this.evaluatePeriod(period);
+  }
+
+  /** Evaluates one period now (the loop calls it on schedule; tests and operators may call it directly). */
+  async evaluatePeriod(period: number): Promise<EvaluationSummary> {
+    const nowMs = this.now;
+    const summary = await runEvaluationPeriod(
+      {
+        db: this.opts.db,
+        floor: this.opts.floor,
+        strategiesDir: this.opts.strategiesDir,
+        root: this.opts.root ?? this.opts.cwd,
+        validateParams: this.opts.validateParams,
+        paramsSchema: this.opts.paramsSchema,
+        log: this.opts.log.child({ part: 'evolution', period }),
+        redis: this.opts.redis,
+        names: this.opts.names,
+        nowMs,
+        ...(this.opts.cloneTest ? { cloneTest: this.opts.cloneTest } : {}),
+      },
+      period,
+    );
+    this.knownPeriod = period;
+    this.performanceCapital = true;
+    this.dirty = true;
+    // agents paused by a loss streak and kept by the review start the new period afresh
+    const kept = this.specs.map((s) => s.agentId).filter((id) => !summary.retired.includes(id));
+    await this.breakers.resetLossStreaks(kept, nowMs, 'boss (new evaluation period)');
+    return summary;
+  }
+
+  /** The breakers' current state (for status and tests). */
+  get breakerState() {
+    return this.breakers.current;
+  }
+
+  /** Runs the breakers once now (the loop does it every tick). */
+  tickBreakers() {
+    return this.breakers.tick(this.now);
   }
 
   private async act(action: AgentAction, processes: readonly Pm2Process[]): Promise<void> {
@@ -275,7 +415,8 @@ export class FloorBoss {
       }
       case 'stop': {
         if (proc) await this.opts.pm2.remove(proc);
-        await setAgentStatus(this.opts.db, action.agentId, 'stopped');
+        // a retired agent's row keeps saying why it stopped
+        await setAgentStatus(this.opts.db, action.agentId, 'stopped', { unless: ['retired'] });
         this.upserted.delete(action.agentId);
         log.info({ detail: action.detail }, 'agent stopped');
         await this.record('stopped', action.agentId, { reason: action.reason, detail: action.detail }, 'agent.stopped');

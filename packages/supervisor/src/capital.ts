@@ -106,3 +106,30 @@ export async function applyCapitalSplit(
   }
   return results;
 }
+
+/**
+ * Capital once it follows performance (after the first evaluation period): an agent with no allotment yet (a new
+ * strategy file) gets `probationMicros`; an agent that left gets its idle cash taken back (its allotment drops
+ * to what it has deployed). Everyone else keeps what the last evaluation gave them. Refs make each move once:
+ * `probation` per agent, `release@<allotment>` per release.
+ */
+export async function applyProbationCapital(
+  db: Db,
+  input: { probationMicros: bigint; agents: readonly string[]; released: readonly string[]; actor: Actor },
+): Promise<AllocationResult[]> {
+  const results: AllocationResult[] = [];
+  for (const agentId of input.agents) {
+    const portfolio = await readAgentPortfolio(db, agentId);
+    if (portfolio.allocatedMicros !== 0n || portfolio.fillCount > 0) continue;
+    const movedMicros = await allocateCapital(db, { agentId, targetMicros: input.probationMicros, ref: 'probation', actor: input.actor });
+    results.push({ agentId, targetMicros: input.probationMicros, movedMicros, clamped: false });
+  }
+  for (const agentId of input.released) {
+    const portfolio = await readAgentPortfolio(db, agentId);
+    const { targetMicros, clamped } = clampTarget({ targetMicros: 0n, allocatedMicros: portfolio.allocatedMicros, cashMicros: portfolio.cashMicros });
+    if (targetMicros === portfolio.allocatedMicros) continue;
+    const movedMicros = await allocateCapital(db, { agentId, targetMicros, ref: `release@${portfolio.allocatedMicros}`, actor: input.actor });
+    results.push({ agentId, targetMicros, movedMicros, clamped });
+  }
+  return results;
+}
