@@ -68,4 +68,25 @@ const apps = Object.entries(KILL_TIMEOUT_MS).map(([name, killTimeoutMs]) => ({
   merge_logs: true,
 }));
 
+// `npm run demo` adds the sandbox venue (a local Polymarket-protocol server replaying the bundled dataset); the
+// demo's collector reads it through the same live code path a real floor uses.
+if (process.env.FLOOR_SANDBOX_ARGS) {
+  apps.unshift({
+    name: 'sandbox',
+    namespace,
+    script: path.join(root, 'apps', 'sandbox', 'src', 'main.ts'),
+    args: process.env.FLOOR_SANDBOX_ARGS,
+    interpreter: 'node',
+    node_args: ['--import', 'tsx'],
+    cwd: root,
+    env: passedOnEnv(),
+    autorestart: true,
+    kill_timeout: 5_000,
+    exp_backoff_restart_delay: 200,
+    max_restarts: 15,
+    min_uptime: 10_000,
+    merge_logs: true,
+  });
+}
+
 module.exports = { apps };

@@ -125,7 +125,18 @@ async function attachUntilSignal(env: Env, namespace: string, staleAfterMs: numb
   }
 }
 
+/** The bundled synthetic dataset the demo's sandbox venue replays, and how fast (6.5 sim-days in ~8 minutes, then an endless simulated market). */
+const DEMO_DATASET = 'data/demo.jsonl.gz';
+const DEMO_SANDBOX_ARGS = `--data ${DEMO_DATASET} --then-sim --speed 1200 --port 8787`;
+
 async function main(): Promise<void> {
+  if (demo) {
+    // The demo is the ordinary floor with its own config folder (feed: sandbox) plus the sandbox venue as one more
+    // PM2 app. These variables go to the PM2 children (ecosystem.config.cjs reads them), so they are set here,
+    // before the environment is parsed, rather than read from it.
+    process.env.FLOOR_CONFIG_DIR ??= 'config/demo';
+    process.env.FLOOR_SANDBOX_ARGS ??= DEMO_SANDBOX_ARGS;
+  }
   const env = loadEnv();
   const root = resolve(env.FLOOR_ROOT);
   const floor = loadFloorConfig(join(resolve(root, env.FLOOR_CONFIG_DIR), 'floor.yaml'));
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
   const { created } = await ensureDatabase(ownerUrl);
   await migrateDb(ownerUrl);
   say(`Postgres ${redactUrl(env.DATABASE_URL)} ready${created ? ' (database created)' : ''}, schema migrated; Redis ${redactUrl(env.REDIS_URL)} ready`);
-  if (demo) ensureDemoData(root, floor.feed.dataset);
+  if (demo) ensureDemoData(root, DEMO_DATASET);
 
   await connectPm2();
   const started = await startFloorApps(loadEcosystemApps(join(root, 'ecosystem.config.cjs')), namespace);

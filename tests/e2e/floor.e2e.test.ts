@@ -344,9 +344,10 @@ describe('the floor, end to end under PM2', () => {
     expect(stopOut).toMatch(/stop/i);
     const stopped = await processes();
     expect(stopped.filter((p) => p.status === 'online')).toEqual([]);
-    // the graceful stop checkpointed: nothing queued was abandoned and the agents' view equals the ledger
+    // the graceful stop left the books whole. (The agents' own view is compared after the restart, at rest: an
+    // intent queued just before the stop is still filled by the executor, and the agent learns of it on restart.)
     await expectLedgerBalanced();
-    await expectAgentsAgreeWithLedger(['mom-a', 'mom-b', 'typo']);
+    await expectNoDuplicates();
     const [cpStopped] = await q<{ events: string }>(sql`SELECT events_processed::text AS events FROM checkpoints WHERE agent_id = 'mom-b'`);
     expect(BigInt(cpStopped?.events ?? '0')).toBeGreaterThanOrEqual(BigInt(cpBefore?.events ?? '0'));
     const tradesBefore = await tradesOf('mom-b');

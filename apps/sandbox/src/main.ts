@@ -8,6 +8,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readDataset, simulateLive } from '@floor/sim';
+import type { MarketEvent } from '@floor/domain';
 import { parseHttpFaultFlag, replayInto, startSandboxServer, WsMode, type HttpErrorFault } from '@floor/venue-sim';
 
 const integer = (name: string) => (value: string): number => {
@@ -33,6 +34,7 @@ const program = new Command('sandbox')
   .addOption(new Option('--data <path>', 'floor dataset to replay (gzipped JSON Lines)').conflicts('sim'))
   .option('--sim', 'drive the venue with the seeded simulator instead of a dataset')
   .option('--seed <n>', 'simulator seed', integer('seed'), 7)
+  .option('--then-sim', 'when the dataset ends, keep the venue busy with the seeded simulator (npm run demo)')
   .option('--speed <x>', 'replay speed: recorded time ÷ x, or "max"', positive, 1)
   .option('--port <p>', 'port on 127.0.0.1 (0 = any free port)', integer('port'), 8787)
   .option('--chain-id <id>', 'chain orders must be signed for (137 Polygon, 80002 Amoy)', integer('chain-id'), 137)
@@ -81,9 +83,17 @@ const program = new Command('sandbox')
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
 
-    const events = dataset ? dataset.events : simulateLive({ seed: opts.seed, startMs: Date.now() });
+    const live = () => simulateLive({ seed: opts.seed, startMs: Date.now() });
+    const events = dataset ? (opts.thenSim ? thenLive(dataset.events, live) : dataset.events) : live();
     const summary = await replayInto({ venue: sandbox.venue, events, speed: opts.speed, signal: abort.signal });
     if (!summary.aborted) process.stdout.write(`replay finished after ${summary.events} events; the venue stays up (Ctrl-C to stop)\n`);
   });
+
+/** The dataset, then an endless simulated market: a demo that keeps running after its recording ends. */
+async function* thenLive(first: AsyncIterable<MarketEvent>, next: () => Iterable<MarketEvent> | AsyncIterable<MarketEvent>): AsyncGenerator<MarketEvent> {
+  yield* first;
+  process.stdout.write('dataset finished; continuing with the seeded simulator\n');
+  yield* next();
+}
 
 await program.parseAsync(process.argv);
