@@ -3,10 +3,10 @@ import type { Server } from 'node:http';
 import { floorConfigPathOf, loadEnv, loadFloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
-import { createExecutor } from '@floor/execution';
+import { createExecutor, openLiveVenue } from '@floor/execution';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
-/** The executor: the one door to the exchange. Paper trading only for now. */
+/** The executor: the one door to the exchange (paper, and live behind three gates: see @floor/execution live-gates). */
 const env = loadEnv();
 const floorConfig = loadFloorConfig(floorConfigPathOf(env));
 const log = createLogger('executor', env.LOG_LEVEL);
@@ -16,10 +16,6 @@ const redis = createRedis(env.REDIS_URL, 'floor-executor');
 redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
 const registry = createMetricsRegistry('executor');
 
-if (floorConfig.execution.mode === 'live') {
-  log.warn('execution.mode is live, but this executor only trades on the paper exchange');
-}
-
 const heartbeat = startHeartbeat(redis, names, {
   app: 'executor',
   instanceId: `${hostname()}-${process.pid}`,
@@ -28,13 +24,26 @@ const heartbeat = startHeartbeat(redis, names, {
 
 let metricsServer: Server | undefined;
 try {
-  metricsServer = (await serveMetrics(registry, floorConfig.metricsPorts.executor, () => ({ ok: true, state: heartbeat.state }))).server;
+  const served = await serveMetrics(registry, floorConfig.metricsPorts.executor, () => ({ ok: true, state: heartbeat.state }));
+  metricsServer = served.server;
+  heartbeat.announceMetrics(served.port);
 } catch (err) {
   // metrics are for people; a busy port must not stop orders from being processed
   log.warn({ err, port: floorConfig.metricsPorts.executor }, 'metrics port unavailable; running without /metrics');
 }
 
-const executor = createExecutor({ db: db.db, redis, names, limits: floorConfig.limits, log, metrics: registry });
+// gates 1 and 2; says once which wallet and host live orders use (gate 3 is each agent's `live: true`)
+const venue = openLiveVenue({ execution: floorConfig.execution, env, log });
+const executor = createExecutor({
+  db: db.db,
+  redis,
+  names,
+  limits: floorConfig.limits,
+  log,
+  metrics: registry,
+  live: venue ? { venue, settings: floorConfig.execution.live } : undefined,
+  reportState: (state, detail) => heartbeat.setState(state, detail),
+});
 
 installShutdown(log, async () => {
   heartbeat.setState('stopping');

@@ -47,8 +47,8 @@ export type FillRecord = typeof fills.$inferSelect;
  *      are drawn under it, so one agent's fills commit in seq order and an agent that restored at
  *      `lastFillSeq = N` never misses a late-committing fill with a smaller seq.
  */
-const marketLockKey = (marketId: string) => `market:${marketId}`;
-const agentLockKey = (agentId: string) => `agent:${agentId}`;
+export const marketLockKey = (marketId: string) => `market:${marketId}`;
+export const agentLockKey = (agentId: string) => `agent:${agentId}`;
 
 // The ids are pure and shared with the backtester, which books matches exactly as this file does.
 export { clientOrderIdFor, settlementFillId, tradeFillId } from '@floor/paper';
@@ -67,7 +67,8 @@ export interface ProcessIntentResult {
   readonly order: OrderRecord;
   /** the order's fills in seq order (none for a denial or an unfilled order) */
   readonly fills: readonly FillApplied[];
-  readonly outcome: OrderOutcome;
+  /** the order's terminal outcome; undefined only while a live order is still working at the venue */
+  readonly outcome: OrderOutcome | undefined;
   /** true when the intent had been decided before: nothing was written, the stored result is returned */
   readonly replayed: boolean;
   /** the risk gate's denial, when this call denied the intent */
@@ -217,7 +218,7 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
 export async function readIntentResult(
   q: Db | Tx,
   intentId: string,
-): Promise<{ order: OrderRecord; fills: FillApplied[]; outcome: OrderOutcome } | undefined> {
+): Promise<{ order: OrderRecord; fills: FillApplied[]; outcome: OrderOutcome | undefined } | undefined> {
   const [order] = await q.select().from(orders).where(eq(orders.intentId, intentId));
   if (!order) return undefined;
   // agent_id first so the (agent_id, seq) index narrows the scan; fills has no client_order_id index
@@ -347,7 +348,8 @@ export async function upsertMarket(q: Db | Tx, info: MarketInfo): Promise<void> 
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface FillToBook {
+/** A fill to write with its ledger effect (`bookFill`). Shared with live-orders.ts, which books CONFIRMED trades. */
+export interface FillToBook {
   readonly fillId: string;
   readonly kind: FillKind;
   readonly clientOrderId: string | null;
@@ -366,7 +368,7 @@ interface FillToBook {
  * Writes a fill row and its balanced ledger transaction (`ref` = fill id). Returns the stored row, or
  * undefined when the fill id already existed (then nothing is written).
  */
-async function bookFill(tx: Tx, f: FillToBook): Promise<FillRecord | undefined> {
+export async function bookFill(tx: Tx, f: FillToBook): Promise<FillRecord | undefined> {
   const ledgerKind = f.kind === 'trade' ? 'fill' : 'settlement';
   const ledgerTxnId = deterministicId('ledgerTxn', ledgerKind, f.fillId);
   const [row] = await tx
@@ -403,7 +405,8 @@ async function bookFill(tx: Tx, f: FillToBook): Promise<FillRecord | undefined> 
   return row;
 }
 
-async function writePosition(
+/** Upserts a position after a fill; `realizedDeltaMicros` adds to the running realized PnL. */
+export async function writePosition(
   tx: Tx,
   key: { agentId: string; tokenId: string; marketId: string },
   position: PositionState,
@@ -423,7 +426,7 @@ async function writePosition(
     });
 }
 
-async function isMarketResolved(tx: Tx, marketId: string): Promise<boolean> {
+export async function isMarketResolved(tx: Tx, marketId: string): Promise<boolean> {
   const [row] = await tx.select({ winningTokenId: markets.winningTokenId }).from(markets).where(eq(markets.marketId, marketId));
   return row?.winningTokenId != null;
 }
@@ -442,7 +445,27 @@ function bookSeen(book: BookSnapshot | undefined, side: Side, levelsUsed: number
   };
 }
 
-function toOrderOutcome(order: OrderRecord): OrderOutcome {
+/**
+ * What an order's status tells its agent. Agents know the terminal statuses only (`OrderStatus`); a live order
+ * that is still working (pending_unknown, open) has no outcome yet, and a live order that ended without fills
+ * (cancelled, not_found) is `unfilled` to the agent, with the reason saying which.
+ */
+export function outcomeStatusOf(status: OrderRecord['status']): OrderOutcome['status'] | undefined {
+  switch (status) {
+    case 'pending_unknown':
+    case 'open':
+      return undefined;
+    case 'cancelled':
+    case 'not_found':
+      return 'unfilled';
+    default:
+      return status;
+  }
+}
+
+export function toOrderOutcome(order: OrderRecord): OrderOutcome | undefined {
+  const status = outcomeStatusOf(order.status);
+  if (status === undefined) return undefined;
   return {
     type: 'order',
     v: 1,
@@ -452,14 +475,14 @@ function toOrderOutcome(order: OrderRecord): OrderOutcome {
     clientOrderId: order.clientOrderId,
     tokenId: order.tokenId,
     side: order.side,
-    status: order.status,
+    status,
     reason: order.reason,
     filledSizeMicros: order.filledSizeMicros,
     tsMs: order.createdAt.getTime(),
   };
 }
 
-function toFillApplied(row: FillRecord, tsIntentCreatedMs?: number): FillApplied {
+export function toFillApplied(row: FillRecord, tsIntentCreatedMs?: number): FillApplied {
   return {
     type: 'fill',
     v: 1,

@@ -55,6 +55,19 @@ export const markets = pgTable('markets', {
   createdAt: createdAt(),
 });
 
+/**
+ * Order statuses. The first five are the paper exchange's (decided in one transaction); the rest belong to live
+ * orders, which work at the venue over time:
+ *   pending_unknown  signed and (maybe) submitted, no clean answer yet (timeout, 5xx, crash); only venue evidence
+ *                    (open orders, trades) moves it on, never a guess
+ *   open             the venue has it; fills arrive as its trades are CONFIRMED
+ *   cancelled        gone from the venue (cancelled, expired, killed) with nothing filled
+ *   not_found        was pending_unknown, and the venue showed no trace of it after the grace period
+ * A live order that ends with fills ends `filled` or `partially_filled`, like a paper one.
+ */
+export const ORDER_STATUSES = ['filled', 'partially_filled', 'unfilled', 'denied', 'rejected', 'pending_unknown', 'open', 'cancelled', 'not_found'] as const;
+export type OrderRowStatus = (typeof ORDER_STATUSES)[number];
+
 /** One row per intent the executor processed: the unique intent id is what makes a retry harmless. */
 export const orders = pgTable(
   'orders',
@@ -69,15 +82,68 @@ export const orders = pgTable(
     limitPriceMicros: micros('limit_price_micros').notNull(),
     sizeMicros: micros('size_micros').notNull(),
     filledSizeMicros: micros('filled_size_micros').notNull().default(sql`0`),
-    status: text('status', { enum: ['filled', 'partially_filled', 'unfilled', 'denied', 'rejected'] }).notNull(),
+    status: text('status', { enum: ORDER_STATUSES }).notNull(),
     reason: text('reason').notNull().default(''),
     venue: text('venue', { enum: ['paper', 'live'] }).notNull().default('paper'),
     intentReason: text('intent_reason').notNull().default(''),
     bookSeen: jsonb('book_seen'),
     tsIntentMs: micros('ts_intent_ms').notNull(),
     createdAt: createdAt(),
+    // ---- live orders only (null / 0 on the paper exchange) ----
+    /** the venue's order id: the EIP-712 hash of the signed order, known before it is submitted */
+    venueOrderId: text('venue_order_id'),
+    /** size the venue reports matched (MATCHED or later, FAILED excluded); fills count only CONFIRMED trades */
+    matchedSizeMicros: micros('matched_size_micros').notNull().default(sql`0`),
+    /** false once the venue no longer lists the order as open (matched, cancelled, expired or killed) */
+    venueOpen: boolean('venue_open').notNull().default(false),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('orders_intent_id_uq').on(t.intentId), index('orders_agent_idx').on(t.agentId)],
+  (t) => [
+    uniqueIndex('orders_intent_id_uq').on(t.intentId),
+    index('orders_agent_idx').on(t.agentId),
+    uniqueIndex('orders_venue_order_id_uq').on(t.venueOrderId),
+    // reconciliation's working set: live orders that are not final yet
+    index('orders_live_working_idx').on(t.status).where(sql`venue = 'live' AND status IN ('pending_unknown', 'open')`),
+  ],
+);
+
+export const VENUE_TRADE_STATUSES = ['MATCHED', 'MINED', 'CONFIRMED', 'RETRYING', 'FAILED'] as const;
+export type VenueTradeStatus = (typeof VENUE_TRADE_STATUSES)[number];
+
+/**
+ * Our share of each venue trade, as the venue reports it, updated in place as the trade settles
+ * (MATCHED → MINED → CONFIRMED, or RETRYING / FAILED). Only a CONFIRMED trade becomes a fill (`fill_id`), in the
+ * same transaction; exposure counts every trade that is not FAILED. The key is (trade, order): a trade id is
+ * unique at the venue, but one trade can match two of our own orders (two agents share one wallet).
+ */
+export const venueTrades = pgTable(
+  'venue_trades',
+  {
+    tradeId: text('trade_id').notNull(),
+    venueOrderId: text('venue_order_id').notNull(),
+    clientOrderId: text('client_order_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    marketId: text('market_id').notNull(),
+    tokenId: text('token_id').notNull(),
+    /** our order's side */
+    side: text('side', { enum: ['BUY', 'SELL'] }).notNull(),
+    traderSide: text('trader_side', { enum: ['TAKER', 'MAKER'] }).notNull(),
+    status: text('status', { enum: VENUE_TRADE_STATUSES }).notNull(),
+    priceMicros: micros('price_micros').notNull(),
+    sizeMicros: micros('size_micros').notNull(),
+    feeMicros: micros('fee_micros').notNull(),
+    feeRateBps: integer('fee_rate_bps').notNull().default(0),
+    transactionHash: text('transaction_hash'),
+    matchedAt: timestamp('matched_at', { withTimezone: true }).notNull(),
+    /** the venue's last_update */
+    venueUpdatedAt: timestamp('venue_updated_at', { withTimezone: true }),
+    /** the fill this trade became when CONFIRMED */
+    fillId: text('fill_id'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tradeId, t.venueOrderId] }), index('venue_trades_order_idx').on(t.clientOrderId)],
 );
 
 /** Fills and settlements. `seq` orders them by commit; `fill_id` is unique, so a fill is applied once. */

@@ -14,11 +14,15 @@ import {
   stringifyWire,
   type FillApplied,
   type OrderOutcome,
+  type ProcessState,
 } from '@floor/domain';
 import { appendToStream, Queues, readKillSwitch, STREAM_MAXLEN, type BusNames, type WireJob } from '@floor/bus';
 import { processIntent, settleMarket, upsertMarket, type Db, type ProcessIntentResult, type SettleMarketResult } from '@floor/db';
 import type { RiskLimits } from '@floor/risk';
+import type { LiveVenue } from '@floor/live-venue';
 import type { Logger } from '@floor/telemetry';
+import { createLiveExecution, type LiveExecution } from './live-execution.js';
+import { routesLive, type LiveSettings } from './live-gates.js';
 import { createExecutorMetrics, type ExecutorMetrics } from './metrics.js';
 
 export interface ExecutorOptions {
@@ -32,13 +36,25 @@ export interface ExecutorOptions {
   /** how long a market registry entry is trusted before it is read again (fee schedules can change) */
   readonly marketCacheTtlMs?: number;
   readonly clock?: () => number;
+  /**
+   * Live trading: present only when floor gates 1 and 2 are open (`openLiveVenue`). Intents of agents with
+   * `live: true` (gate 3) then go to this venue; every other intent stays on the paper exchange.
+   */
+  readonly live?: { readonly venue: LiveVenue; readonly settings: LiveSettings } | undefined;
+  /** told when the executor cannot take intents (live venue unreachable) and when it can again */
+  readonly reportState?: (state: ProcessState, detail: string) => void;
 }
 
 export interface Executor {
-  /** starts the BullMQ workers on `intents` and `settlements` */
+  /**
+   * Starts the BullMQ workers on `intents` and `settlements`. With a live venue, reconciles with it first and
+   * keeps retrying (with backoff) until that succeeds: until then no intent is taken.
+   */
   start(): Promise<void>;
-  /** stops taking jobs and waits for the one in flight (drain) */
+  /** stops taking jobs and waits for the one in flight (drain); with a live venue, cancels resting orders */
   close(): Promise<void>;
+  /** the live side, when live trading is enabled */
+  readonly live: LiveExecution | undefined;
   /** decides one intent (wire JSON), books it, then publishes the outcome and fills */
   processIntentJob(wire: string): Promise<ProcessIntentResult>;
   /** settles one resolved market (wire JSON), then publishes the settlement fills */
@@ -69,6 +85,18 @@ export function createExecutor(opts: ExecutorOptions): Executor {
   const metrics = createExecutorMetrics(opts.metrics);
   const marketCache = new Map<string, { info: MarketInfo; fetchedAtMs: number }>();
   const workers: Worker<WireJob>[] = [];
+  const reportState = opts.reportState ?? (() => undefined);
+  let closed = false;
+  let wakeSleeper: (() => void) | undefined;
+  /** a sleep that `close()` cuts short */
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeSleeper = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   /**
    * The market from the registry hash, cached. On each (re)fetch it is also upserted into Postgres, so every
@@ -123,8 +151,8 @@ export function createExecutor(opts: ExecutorOptions): Executor {
   }
 
   async function processIntentJob(wire: string): Promise<ProcessIntentResult> {
-    // The paper executor ignores `intent.live`: routing to the live CLOB is a later, separately gated path.
     const intent = parseWire(OrderIntent, wire, 'intent');
+    if (live && routesLive(intent, opts.live?.venue)) return countLive(await live.processIntent(intent));
     const [market, book, kill] = await Promise.all([
       readMarket(intent.marketId),
       readBook(intent.tokenId),
@@ -140,13 +168,13 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     const traced = intent.traceCreatedUs === undefined ? result.fills : result.fills.map((f) => ({ ...f, traceIntentCreatedUs: intent.traceCreatedUs }));
     await publish(traced, result.outcome);
 
-    const { outcome } = result;
-    const bindings = { intentId: intent.intentId, agentId: intent.agentId, clientOrderId: outcome.clientOrderId, status: outcome.status };
+    const { order } = result;
+    const bindings = { intentId: intent.intentId, agentId: intent.agentId, clientOrderId: order.clientOrderId, status: order.status };
     if (result.replayed) {
       log.info({ ...bindings, fills: result.fills.length }, 'intent already decided; re-published its outcome');
       return result;
     }
-    metrics.intents.inc({ status: outcome.status });
+    metrics.intents.inc({ status: order.status });
     if (result.denial) {
       metrics.denials.inc({ code: result.denial.code });
       log.info({ ...bindings, code: result.denial.code, detail: result.denial.message }, 'intent denied');
@@ -156,9 +184,34 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       metrics.fills.inc({ kind: 'trade' }, result.fills.length);
       metrics.intentToFill.observe(Math.max(0, clock() - intent.tsCreatedMs) / 1000);
     }
-    log.info({ ...bindings, filledSizeMicros: outcome.filledSizeMicros, fills: result.fills.length }, 'intent executed');
+    log.info({ ...bindings, filledSizeMicros: order.filledSizeMicros, fills: result.fills.length }, 'intent executed');
     return result;
   }
+
+  function countLive(result: ProcessIntentResult): ProcessIntentResult {
+    if (!result.replayed) metrics.intents.inc({ status: result.order.status });
+    if (result.denial) metrics.denials.inc({ code: result.denial.code });
+    return result;
+  }
+
+  const live = opts.live
+    ? createLiveExecution({
+        db,
+        venue: opts.live.venue,
+        settings: opts.live.settings,
+        limits,
+        log,
+        readMarket,
+        readBook,
+        readKillSwitch: async (agentId) => {
+          const kill = await readKillSwitch(redis, names, agentId);
+          return { on: kill.global, reason: kill.reason };
+        },
+        publish,
+        reportState,
+        clock,
+      })
+    : undefined;
 
   async function processSettlementJob(wire: string): Promise<SettleMarketResult> {
     const job = parseWire(SettlementJob, wire, 'settlement');
@@ -212,17 +265,27 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     metrics,
     processIntentJob,
     processSettlementJob,
+    live,
     async start() {
       if (workers.length > 0) return;
-      // Paper trading has no venue to reconcile with: Postgres is the whole truth, so there is nothing to
-      // diff before taking jobs. A live venue adds its reconciliation here.
+      // Paper trading has no venue to reconcile with: Postgres is the whole truth. A live venue is reconciled
+      // first (STYLE #11), and until that succeeds no worker exists to take an intent.
+      if (live) {
+        const reconciled = await live.reconcileOnBoot(() => closed, sleep);
+        if (!reconciled) return;
+        reportState('running', '');
+      }
       workers.push(startWorker(Queues.intents, processIntentJob), startWorker(Queues.settlements, processSettlementJob));
       await Promise.all(workers.map((w) => w.waitUntilReady()));
-      log.info({ queues: [Queues.intents, Queues.settlements], prefix: names.bullPrefix }, 'executor taking jobs');
+      live?.startTimers();
+      log.info({ queues: [Queues.intents, Queues.settlements], prefix: names.bullPrefix, live: live !== undefined }, 'executor taking jobs');
     },
     async close() {
+      closed = true;
+      wakeSleeper?.();
       const closing = workers.splice(0);
       await Promise.all(closing.map((w) => w.close()));
+      await live?.stop();
     },
   };
 }
