@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadEnv, loadFloorConfig, parseFloorConfig, parseStrategyFile, type AgentSpec, type FloorConfig } from '@floor/config';
+import { loadEnv, loadFloorConfig, parseFloorConfig, parseStrategyFile, stateDirOf, type AgentSpec, type FloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
 import { createAgentRuntime, createLiveForecasts } from '@floor/agent-runtime';
@@ -73,6 +73,7 @@ const runtime = createAgentRuntime({
   log,
   checkpointIntervalMs: floor.checkpointIntervalMs,
   heartbeat,
+  localCheckpointDir: join(stateDirOf(env), 'checkpoints'),
   ...(forecasts.kind === 'ready' ? { forecasts: forecasts.broker } : {}),
 });
 

@@ -5,6 +5,7 @@ import type { AgentSpec } from '@floor/config';
 import { AgentOrderEvent, describeIssues, MarketEvent, MarketInfo, nowUs, type OrderIntent, type ProcessState } from '@floor/domain';
 import { loadCheckpoint, readAgentPortfolio, saveCheckpoint, type Db, type SaveCheckpointInput } from '@floor/db';
 import { createIntentsQueue, enqueueIntent, lastStreamId, readStreams, type BusNames, type StreamEntry } from '@floor/bus';
+import { readLocalCheckpoint, removeLocalCheckpoint, writeLocalCheckpoint } from './local-checkpoint.js';
 import { createKernel, KernelCheckpoint, type ForecastBroker, type Kernel, type KernelPortfolio } from '@floor/kernel';
 import { getStrategy, type AnyStrategy } from '@floor/strategies';
 import { matchesSelector } from './selector.js';
@@ -46,6 +47,11 @@ export interface AgentRuntimeOptions {
    * strategies that never ask.
    */
   readonly forecasts?: ForecastBroker;
+  /**
+   * Where checkpoints go while Postgres is unreachable (one JSON file per agent); the newer of file and row wins at
+   * boot. Without it a failed checkpoint is only retried.
+   */
+  readonly localCheckpointDir?: string;
 }
 
 /** What the runtime is doing, for tests, logs and `floor status`. Amounts in micros. */
@@ -127,6 +133,8 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
   let faultReported = false;
 
   let checkpointing: Promise<void> | undefined;
+  /** a checkpoint lives in the local file because Postgres refused it */
+  let localCheckpointInUse = false;
   let checkpointedEvents = -1n;
   let fillsApplied = 0;
   let fillsCheckpointed = 0;
@@ -173,8 +181,28 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
     opts.heartbeat?.setState('faulted', fault.error.message);
   }
 
+  /** Boot, retried while Postgres or Redis is unreachable (crash-looping under PM2 would help nobody). */
+  async function bootUntilReady(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await boot();
+        return;
+      } catch (err) {
+        if (stopping) throw err;
+        log.warn({ err, attempt }, 'boot failed (Postgres or Redis unreachable?); retrying');
+        opts.heartbeat?.setState('degraded', `waiting for Postgres/Redis: ${(err as Error).message}`);
+        await pause(Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_MAX_MS));
+      }
+    }
+  }
+
   async function boot(): Promise<void> {
-    const row = await loadCheckpoint(db, agentId);
+    const dbRow = await loadCheckpoint(db, agentId);
+    const local = opts.localCheckpointDir ? readLocalCheckpoint(opts.localCheckpointDir, agentId) : undefined;
+    // a file written during an outage holds more events than the row Postgres kept: it is the later state
+    const row = local && local.eventsProcessed > (dbRow?.eventsProcessed ?? -1n) ? local : dbRow;
+    localCheckpointInUse = row === local && local !== undefined;
+    if (localCheckpointInUse) log.info({ eventsProcessed: row?.eventsProcessed }, 'restoring from the local checkpoint file (newer than Postgres)');
     let checkpoint: KernelCheckpoint | undefined;
     if (row) {
       const parsed = KernelCheckpoint.safeParse(row.state);
@@ -308,13 +336,34 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
     lastCheckpointAttemptMs = clock();
     try {
       const written = await saveCheckpoint(db, cp);
+      if (opts.localCheckpointDir && localCheckpointInUse) {
+        removeLocalCheckpoint(opts.localCheckpointDir, agentId);
+        localCheckpointInUse = false;
+        log.info('Postgres takes checkpoints again; local checkpoint file removed');
+        if (phase === 'running') opts.heartbeat?.setState('running');
+      }
       checkpointedEvents = cp.eventsProcessed;
       fillsCheckpointed = fills;
       lastCheckpointAtMs = clock();
       if (!written) log.warn({ eventsProcessed: cp.eventsProcessed }, 'a newer checkpoint exists: another process runs this agent?');
       else log.debug({ why, eventsProcessed: cp.eventsProcessed, lastFillSeq: cp.lastFillSeq }, 'checkpoint written');
     } catch (err) {
-      // Postgres down must not stop trading: the next attempt writes a newer checkpoint anyway
+      // Postgres down must not stop trading: the checkpoint goes to a local file until Postgres is back
+      if (opts.localCheckpointDir) {
+        try {
+          writeLocalCheckpoint(opts.localCheckpointDir, cp, clock());
+          checkpointedEvents = cp.eventsProcessed;
+          fillsCheckpointed = fills;
+          if (!localCheckpointInUse) {
+            log.warn({ err, why, dir: opts.localCheckpointDir }, 'checkpoint to Postgres failed; keeping it in a local file until Postgres is back');
+            if (phase === 'running') opts.heartbeat?.setState('degraded', 'Postgres unreachable: checkpointing to a local file');
+          }
+          localCheckpointInUse = true;
+          return;
+        } catch (fileErr) {
+          log.error({ err: fileErr }, 'local checkpoint failed too');
+        }
+      }
       log.warn({ err, why }, 'checkpoint failed, will retry');
     }
   }
@@ -388,7 +437,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
     async start() {
       if (booting) throw new Error('agent runtime already started');
       opts.heartbeat?.setState('starting');
-      booting = boot();
+      booting = bootUntilReady();
       await booting;
       if (stopping) return;
       phase = 'running';

@@ -24,6 +24,7 @@ export const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_.-]+$/)
     .default('floor')
     .describe('prefix of every Redis key and BullMQ queue, so two floors (or test runs) share one Redis'),
+  FLOOR_STATE_DIR: z.string().default('.floor').describe('local state (checkpoints kept while Postgres is unreachable), relative to FLOOR_ROOT'),
   FLOOR_CONFIG_DIR: z.string().default('config').describe('folder holding floor.yaml and strategies/'),
   FLOOR_ROOT: z.string().default(process.cwd()).describe('repository root (PM2 cwd)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -103,4 +104,9 @@ export function configDirOf(env: Env): string {
 /** `<config folder>/floor.yaml`. */
 export function floorConfigPathOf(env: Env): string {
   return joinPath(configDirOf(env), 'floor.yaml');
+}
+
+/** Local state of this floor (namespaced by the Redis prefix, so two floors on one machine never share it). */
+export function stateDirOf(env: Env): string {
+  return resolvePath(env.FLOOR_ROOT, env.FLOOR_STATE_DIR, env.FLOOR_PREFIX);
 }
