@@ -4,6 +4,7 @@ import { redactUrl } from '@floor/db';
 import { registerAgents } from './commands/agents.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerData } from './commands/data.js';
 import { registerKill } from './commands/kill.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type RegisterCommand } from './context.js';
@@ -12,7 +13,7 @@ import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type RegisterCommand } from './context
  * `floor`: the operator's command line. Exit codes: 0 ok, 1 error (a dependency down, a failed write),
  * 2 usage (unknown command or option, bad argument). Each command lives in commands/.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerAudit, registerBacktest];
+const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerAudit, registerBacktest, registerData];
 
 function buildProgram(env: Env): Command {
   const program = new Command('floor')
@@ -64,5 +65,11 @@ function describeFailure(err: unknown, env: Env): string {
   }
   return message;
 }
+
+// `floor status --json | head` closes the pipe early: that is the reader's choice, not an error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 process.exitCode = await main(process.argv);
