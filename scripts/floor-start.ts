@@ -125,9 +125,9 @@ async function attachUntilSignal(env: Env, namespace: string, staleAfterMs: numb
   }
 }
 
-/** The bundled synthetic dataset the demo's sandbox venue replays, and how fast (6.5 sim-days in ~8 minutes, then an endless simulated market). */
+/** The bundled synthetic dataset the demo's sandbox venue replays, and how fast (6.5 sim-days in ~5 minutes, then an endless simulated market). */
 const DEMO_DATASET = 'data/demo.jsonl.gz';
-const DEMO_SANDBOX_ARGS = `--data ${DEMO_DATASET} --then-sim --speed 1200 --port 8787`;
+const DEMO_SANDBOX_ARGS = `--data ${DEMO_DATASET} --then-sim --speed 1800 --port 8787`;
 
 async function main(): Promise<void> {
   if (demo) {

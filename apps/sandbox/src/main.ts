@@ -48,7 +48,13 @@ const program = new Command('sandbox')
   .action(async (opts) => {
     if (!opts.data && !opts.sim) program.error('give --data <dataset> or --sim');
     const dataset = opts.data ? await readDataset(opts.data) : null;
+    // The venue's clock runs at the replay's pace from the dataset's first event, so every time it shows (book and
+    // trade timestamps, Gamma end dates, order times) agrees with the recorded markets: a 3-day market replayed at
+    // 1800x ends 3 sim-days after it opened, as strategies (holding times, exits before resolution) expect.
+    const first = dataset ? await firstEvent(dataset.events) : null;
+    const clock = first && Number.isFinite(opts.speed) ? replayClock(first.event.tsEventMs, opts.speed) : Date.now;
     const sandbox = await startSandboxServer({
+      clock,
       port: opts.port,
       chainId: opts.chainId,
       lifecycle: { minedAfterMs: opts.minedAfterMs, confirmedAfterMs: opts.confirmedAfterMs },
@@ -83,11 +89,31 @@ const program = new Command('sandbox')
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
 
-    const live = () => simulateLive({ seed: opts.seed, startMs: Date.now() });
-    const events = dataset ? (opts.thenSim ? thenLive(dataset.events, live) : dataset.events) : live();
+    const live = () => simulateLive({ seed: opts.seed, startMs: clock() });
+    const recorded = first ? first.events : null;
+    const events = recorded ? (opts.thenSim ? thenLive(recorded, live) : recorded) : live();
     const summary = await replayInto({ venue: sandbox.venue, events, speed: opts.speed, signal: abort.signal });
     if (!summary.aborted) process.stdout.write(`replay finished after ${summary.events} events; the venue stays up (Ctrl-C to stop)\n`);
   });
+
+/** Sim time that starts at `startMs` now and runs `speed` times faster than the wall clock. */
+function replayClock(startMs: number, speed: number): () => number {
+  const wallStart = Date.now();
+  return () => Math.round(startMs + (Date.now() - wallStart) * speed);
+}
+
+/** Reads the first event and gives back an iterable that still yields every event, the first included. */
+async function firstEvent(events: AsyncIterable<MarketEvent>): Promise<{ event: MarketEvent; events: AsyncIterable<MarketEvent> } | null> {
+  const it = events[Symbol.asyncIterator]();
+  const head = await it.next();
+  if (head.done) return null;
+  const rest = { [Symbol.asyncIterator]: () => it };
+  async function* all(): AsyncGenerator<MarketEvent> {
+    yield head.value;
+    yield* rest;
+  }
+  return { event: head.value, events: all() };
+}
 
 /** The dataset, then an endless simulated market: a demo that keeps running after its recording ends. */
 async function* thenLive(first: AsyncIterable<MarketEvent>, next: () => Iterable<MarketEvent> | AsyncIterable<MarketEvent>): AsyncGenerator<MarketEvent> {
