@@ -50,6 +50,8 @@ describe('Floor Boss under PM2', () => {
       REDIS_URL: redisPrefix.redisUrl,
       FLOOR_PREFIX: redisPrefix.prefix,
       FLOOR_CONFIG_DIR: configDir,
+      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
+      FLOOR_STATE_DIR: join(tmp, 'state'),
       FLOOR_AGENT_SCRIPT: 'tests/fixtures/heartbeat-agent.ts',
       FLOOR_PM2_NAMESPACE: 'boss-e2e',
       LOG_LEVEL: 'info',

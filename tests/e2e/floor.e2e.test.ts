@@ -168,6 +168,8 @@ describe('the floor, end to end under PM2', () => {
       REDIS_URL: redisPrefix.redisUrl,
       FLOOR_PREFIX: redisPrefix.prefix,
       FLOOR_CONFIG_DIR: configDir,
+      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
+      FLOOR_STATE_DIR: join(tmp, 'state'),
       FLOOR_PM2_NAMESPACE: namespace,
       LOG_LEVEL: 'info',
     };

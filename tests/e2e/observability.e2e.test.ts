@@ -170,6 +170,8 @@ describe('observability, end to end: floor under PM2, a real Prometheus, every d
       REDIS_URL: redisPrefix.redisUrl,
       FLOOR_PREFIX: redisPrefix.prefix,
       FLOOR_CONFIG_DIR: configDir,
+      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
+      FLOOR_STATE_DIR: join(tmp, 'state'),
       FLOOR_PM2_NAMESPACE: namespace,
       LOG_LEVEL: 'info',
     };

@@ -16,14 +16,14 @@ import {
   type Db,
   type LifecycleKind,
 } from '@floor/db';
-import { shareOfMicros } from '@floor/risk';
+import { riskOverrideToJson, shareOfMicros } from '@floor/risk';
 import type { Logger } from '@floor/telemetry';
 import { BreakerRunner } from './breaker-runner.js';
 import { applyCapitalSplit, applyProbationCapital, splitRef } from './capital.js';
 import { periodOf, type CloneTest } from './evolution/period.js';
 import { runEvaluationPeriod, type EvaluationSummary } from './evolution/evaluate.js';
 import { publishConfigErrors, type ConfigErrorEntry } from './config-errors.js';
-import { agentIdOfProcess, planAgents, specHash, type AgentAction } from './plan.js';
+import { agentIdOfProcess, planAgents, specHash, stableJson, type AgentAction } from './plan.js';
 import type { Pm2Port, Pm2Process } from './pm2-adapter.js';
 
 export interface BossOptions {
@@ -65,6 +65,7 @@ export function agentEnvironment(env: Env): Record<string, string> {
     FLOOR_PREFIX: env.FLOOR_PREFIX,
     FLOOR_CONFIG_DIR: env.FLOOR_CONFIG_DIR,
     FLOOR_ROOT: env.FLOOR_ROOT,
+    FLOOR_STATE_DIR: env.FLOOR_STATE_DIR,
     LOG_LEVEL: env.LOG_LEVEL,
   };
   if (env.FLOOR_PM2_NAMESPACE) out.FLOOR_PM2_NAMESPACE = env.FLOOR_PM2_NAMESPACE;
@@ -231,7 +232,9 @@ export class FloorBoss {
     this.splitDue = true;
     await this.noteConfigErrors(errors, agents);
     for (const spec of agents) {
-      const key = `${specHash(spec)}:${spec.weight}:${spec.enabled}`;
+      // the risk block is not in specHash (a new limit needs no agent restart), but the row must follow it
+      const risk = spec.risk ? riskOverrideToJson(spec.risk) : null;
+      const key = `${specHash(spec)}:${spec.weight}:${spec.enabled}:${stableJson(risk)}`;
       if (this.upserted.get(spec.agentId) === key) continue;
       await upsertAgent(this.opts.db, {
         id: spec.agentId,
@@ -242,6 +245,7 @@ export class FloorBoss {
         status: spec.enabled ? 'active' : 'stopped',
         sourceFile: spec.file,
         live: spec.live,
+        risk,
       });
       this.upserted.set(spec.agentId, key);
     }
