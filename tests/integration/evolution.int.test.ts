@@ -1,3 +1,4 @@
+import type { AlertEvent } from '@floor/alerts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,11 +117,15 @@ describe('Floor Boss evaluation period and breakers', () => {
   });
 
   it('five losing closed trades trip the agent into reducing: Redis, the audit log, breaker_events and floor status', async () => {
-    const runner = new BreakerRunner({ db: dbHandle.db, redis, names, risk: floor.risk, bankrollMicros: floor.bankrollUsd, log });
+    const alerts: AlertEvent[] = [];
+    const runner = new BreakerRunner({ db: dbHandle.db, redis, names, risk: floor.risk, bankrollMicros: floor.bankrollUsd, log, alert: (a) => alerts.push(a) });
     const events = await runner.tick(Date.now());
     // no-edge agents can have five losses in a row by chance too; the edge agent did not
     expect(events.map((e) => [e.breaker, e.scope, e.transition])).toContainEqual(['lossStreak', 'agent:streaky', 'tripped']);
     expect(events.every((e) => e.breaker === 'lossStreak' && e.transition === 'tripped' && e.scope !== 'agent:edge')).toBe(true);
+    // every trip reaches people too
+    expect(alerts).toContainEqual(expect.objectContaining({ type: 'breaker_tripped', breaker: 'lossStreak', agentId: 'streaky' }));
+    expect(alerts).toHaveLength(events.length);
 
     const states = await readTradingStates(redis, names, ['agent:streaky', 'agent:edge', 'floor']);
     expect(states.get('agent:streaky')).toMatchObject({ state: 'reducing', reason: '5 losing trades in a row' });

@@ -1,3 +1,4 @@
+import { Alerter, channelsFromEnv } from '@floor/alerts';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadEnv, loadFloorConfig } from '@floor/config';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
@@ -48,6 +49,7 @@ const metricsServer = await serveMetrics(createMetricsRegistry('boss'), floor.me
   },
 );
 if (metricsServer) heartbeat.announceMetrics(metricsServer.port);
+const alerter = new Alerter({ channels: channelsFromEnv(env), log: log.child({ part: 'alerts' }) });
 const boss = new FloorBoss({
   floor,
   strategiesDir,
@@ -62,6 +64,8 @@ const boss = new FloorBoss({
   validateParams: validateStrategyParams,
   paramsSchema: (strategy) => getStrategy(strategy).params,
   root,
+  // the Alerter never throws and retries on its own: an alert must not hold up supervision
+  alert: (event) => void alerter.send(event),
 });
 const watcher = watchDir({ dir: strategiesDir, log, onChange: () => boss.trigger() });
 

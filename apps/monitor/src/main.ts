@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { busNames, createRedis, startHeartbeat } from '@floor/bus';
 import { configDirOf, floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
-import { createMonitor, startMonitorLoop } from '@floor/performance';
+import { Alerter, channelsFromEnv } from '@floor/alerts';
+import { createMonitor, startDailySummary, startMonitorLoop } from '@floor/performance';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 const env = loadEnv();
@@ -37,10 +38,14 @@ const metricsServer = await serveMetrics(registry, env.METRICS_PORT ?? config.me
 }));
 heartbeat.announceMetrics(metricsServer.port);
 const loop = startMonitorLoop(monitor, { tickMs: config.monitor.tickMs, snapshotIntervalMs: config.monitor.snapshotIntervalMs }, log);
+// once a day, yesterday's numbers and the audit chain's head to the configured alert channels (if any)
+const alerter = new Alerter({ channels: channelsFromEnv(env), log: log.child({ part: 'alerts' }) });
+const summary = alerter.channelNames.length > 0 ? startDailySummary({ db: dbHandle.db, redis, names, send: (e) => alerter.send(e), log }) : undefined;
 heartbeat.setState('running');
 log.info({ metricsPort: metricsServer.port, targetsFile, ...config.monitor }, 'monitor running');
 
 installShutdown(log, async () => {
+  summary?.stop();
   await loop.stop();
   await monitor.close();
   await heartbeat.stop();

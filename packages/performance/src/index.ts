@@ -4,3 +4,4 @@ export * from './fetch.js';
 export * from './metrics.js';
 export * from './monitor.js';
 export * from './stats.js';
+export * from './daily-summary.js';

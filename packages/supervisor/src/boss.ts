@@ -1,3 +1,4 @@
+import { RestartLoopDetector, type AlertEvent } from '@floor/alerts';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { agentIdFromFile, loadStrategyDir, type AgentSpec, type Env, type FloorConfig, type ParamsValidator } from '@floor/config';
@@ -49,6 +50,8 @@ export interface BossOptions {
   /** replaces the clone backtest on the dataset (tests) */
   readonly cloneTest?: CloneTest;
   readonly now?: () => number;
+  /** alerts (breaker trips, agents restarting in a loop); absent = none */
+  readonly alert?: (event: AlertEvent) => void;
 }
 
 const ACTOR: Actor = { type: 'system', app: 'boss' };
@@ -118,6 +121,10 @@ export class FloorBoss {
   /** the last period the Boss knows to be recorded (baseline or evaluated) */
   private knownPeriod: number | undefined;
   private readonly breakers: BreakerRunner;
+  /** restart counts PM2 reported last tick, per process name */
+  private readonly restartCounts = new Map<string, number>();
+  /** five restarts of one agent within ten minutes is a loop */
+  private readonly restartLoop = new RestartLoopDetector({ maxRestarts: 5, windowMs: 10 * 60_000 });
 
   constructor(private readonly opts: BossOptions) {
     this.breakers = new BreakerRunner({
@@ -127,7 +134,27 @@ export class FloorBoss {
       risk: opts.floor.risk,
       bankrollMicros: opts.floor.bankrollUsd,
       log: opts.log.child({ part: 'breakers' }),
+      ...(opts.alert ? { alert: opts.alert } : {}),
     });
+  }
+
+  /**
+   * Counts every restart of an agent PM2 reports (a crash, or our restart of a hung one), and alerts once when an agent restarts
+   * in a loop: a restart storm is something a person must look at.
+   */
+  private noteRestarts(processes: readonly Pm2Process[], nowMs: number): void {
+    for (const p of processes) {
+      const agentId = agentIdOfProcess(p.name);
+      if (!agentId) continue;
+      const before = this.restartCounts.get(p.name);
+      this.restartCounts.set(p.name, p.restarts);
+      for (let i = before ?? p.restarts; i < p.restarts; i += 1) this.recordRestart(agentId, nowMs);
+    }
+  }
+
+  private recordRestart(agentId: string, nowMs: number): void {
+    const loop = this.restartLoop.record(agentId, nowMs);
+    if (loop) this.opts.alert?.(loop);
   }
 
   private get now(): number {
@@ -197,6 +224,7 @@ export class FloorBoss {
     await this.evaluateIfDue();
     const [processes, heartbeats] = await Promise.all([this.opts.pm2.list(), readHeartbeats(this.opts.redis, this.opts.names)]);
     const nowMs = this.now;
+    this.noteRestarts(processes, nowMs);
     this.forgiveHealthy(processes);
     const retain = this.folderMissing
       ? processes.flatMap((p) => agentIdOfProcess(p.name) ?? [])

@@ -1,3 +1,4 @@
+import type { AlertEvent } from '@floor/alerts';
 import type { Redis } from 'ioredis';
 import {
   agentTradingScope,
@@ -80,6 +81,8 @@ export interface BreakerRunnerOptions {
   readonly risk: RiskConfig;
   readonly bankrollMicros: bigint;
   readonly log: Logger;
+  /** tells people about trips and resets (Telegram/Slack/Discord when configured) */
+  readonly alert?: (event: AlertEvent) => void;
 }
 
 /** Fills read per tick at most; a backlog is worked off over the following ticks. */
@@ -156,6 +159,12 @@ export class BreakerRunner {
     for (const e of events) {
       const log = e.transition === 'tripped' ? this.opts.log.warn.bind(this.opts.log) : this.opts.log.info.bind(this.opts.log);
       log({ breaker: e.breaker, scope: e.scope, reason: e.reason, numbers: e.numbers }, `breaker ${e.transition}`);
+      const agentId = e.scope === 'floor' ? null : e.scope.slice('agent:'.length);
+      this.opts.alert?.(
+        e.transition === 'tripped'
+          ? { type: 'breaker_tripped', breaker: e.breaker, agentId, reason: e.reason }
+          : { type: 'breaker_reset', breaker: e.breaker, agentId },
+      );
     }
   }
 

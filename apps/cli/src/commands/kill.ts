@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { Alerter, channelsFromEnv } from '@floor/alerts';
 import { Argument } from 'commander';
 import { busNames, setAgentKillSwitch, setKillSwitch } from '@floor/bus';
 import { AGENT_ID_RE } from '@floor/domain';
@@ -30,6 +31,12 @@ export const registerKill: RegisterCommand = (program, env) => {
           detail: { on, reason: opts.reason },
         });
       });
+      const target = opts.agent ? { scope: 'agent' as const, agentId: opts.agent } : { scope: 'floor' as const };
+      const actor = userInfo().username;
+      const deliveries = await new Alerter({ channels: channelsFromEnv(env) }).send(
+        on ? { type: 'kill_switch_set', target, reason: opts.reason, actor } : { type: 'kill_switch_cleared', target, actor },
+      );
+      for (const d of deliveries) if (!d.ok) process.stderr.write(`alert to ${d.channel} failed: ${d.error ?? 'unknown error'}\n`);
       process.stdout.write(`kill switch ${on ? 'ON' : 'off'} for ${opts.agent ? `agent ${opts.agent}` : 'the whole floor'}\n`);
     });
 };
