@@ -246,9 +246,11 @@ function entryDraft(ctx: Ctx, state: AiForecastState, market: MarketInfo, event?
   };
 }
 
-/** The forecast broker's budget limits from an ai-forecast agent's params (live agent and backtest alike). */
+/**
+ * The forecast broker's budget limits from an ai-forecast agent's params — the schema's parsed output (an
+ * AgentSpec's `resolvedParams`), which is what both the live agent and the backtest hold.
+ */
 export function forecastBudgetLimits(params: Record<string, unknown>): { readonly dailyBudgetMicros: bigint; readonly cooldownMs: number } {
-  const parsed = AiForecastParams.safeParse(params);
-  if (!parsed.success) return { dailyBudgetMicros: 0n, cooldownMs: 0 };
-  return { dailyBudgetMicros: parsed.data.llm.dailyBudgetUsd, cooldownMs: parsed.data.llm.cooldownMs };
+  const llm = (params as Partial<AiForecastParams>).llm;
+  return { dailyBudgetMicros: llm?.dailyBudgetUsd ?? 0n, cooldownMs: llm?.cooldownMs ?? 0 };
 }
