@@ -8,8 +8,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readDataset, simulateLive } from '@floor/sim';
-import type { MarketEvent } from '@floor/domain';
-import { parseHttpFaultFlag, replayInto, startSandboxServer, WsMode, type HttpErrorFault } from '@floor/venue-sim';
+import { firstEvent, parseHttpFaultFlag, replayClock, replayInto, startSandboxServer, thenLive, WsMode, type HttpErrorFault } from '@floor/venue-sim';
 
 const integer = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -95,31 +94,5 @@ const program = new Command('sandbox')
     const summary = await replayInto({ venue: sandbox.venue, events, speed: opts.speed, signal: abort.signal });
     if (!summary.aborted) process.stdout.write(`replay finished after ${summary.events} events; the venue stays up (Ctrl-C to stop)\n`);
   });
-
-/** Sim time that starts at `startMs` now and runs `speed` times faster than the wall clock. */
-function replayClock(startMs: number, speed: number): () => number {
-  const wallStart = Date.now();
-  return () => Math.round(startMs + (Date.now() - wallStart) * speed);
-}
-
-/** Reads the first event and gives back an iterable that still yields every event, the first included. */
-async function firstEvent(events: AsyncIterable<MarketEvent>): Promise<{ event: MarketEvent; events: AsyncIterable<MarketEvent> } | null> {
-  const it = events[Symbol.asyncIterator]();
-  const head = await it.next();
-  if (head.done) return null;
-  const rest = { [Symbol.asyncIterator]: () => it };
-  async function* all(): AsyncGenerator<MarketEvent> {
-    yield head.value;
-    yield* rest;
-  }
-  return { event: head.value, events: all() };
-}
-
-/** The dataset, then an endless simulated market: a demo that keeps running after its recording ends. */
-async function* thenLive(first: AsyncIterable<MarketEvent>, next: () => Iterable<MarketEvent> | AsyncIterable<MarketEvent>): AsyncGenerator<MarketEvent> {
-  yield* first;
-  process.stdout.write('dataset finished; continuing with the seeded simulator\n');
-  yield* next();
-}
 
 await program.parseAsync(process.argv);

@@ -50,3 +50,29 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Sim time that starts at `startMs` now and runs `speed` times faster than the wall clock. */
+export function replayClock(startMs: number, speed: number): () => number {
+  const wallStart = Date.now();
+  return () => Math.round(startMs + (Date.now() - wallStart) * speed);
+}
+
+/** Reads the first event and gives back an iterable that still yields every event, the first included. */
+export async function firstEvent(events: AsyncIterable<MarketEvent>): Promise<{ event: MarketEvent; events: AsyncIterable<MarketEvent> } | null> {
+  const it = events[Symbol.asyncIterator]();
+  const head = await it.next();
+  if (head.done) return null;
+  const rest = { [Symbol.asyncIterator]: () => it };
+  async function* all(): AsyncGenerator<MarketEvent> {
+    yield head.value;
+    yield* rest;
+  }
+  return { event: head.value, events: all() };
+}
+
+/** The dataset, then an endless simulated market: a demo that keeps running after its recording ends. */
+export async function* thenLive(first: AsyncIterable<MarketEvent>, next: () => Iterable<MarketEvent> | AsyncIterable<MarketEvent>): AsyncGenerator<MarketEvent> {
+  yield* first;
+  yield* next();
+}
+
