@@ -29,10 +29,13 @@ import {
 import { allocateCapital, createDb, processIntent, readAgentPortfolio, type DbHandle } from '@floor/db';
 import { createExecutor, type Executor } from '@floor/execution';
 import { createLogger } from '@floor/telemetry';
+import { ACTIVE } from '@floor/risk';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { permissiveRisk, TEST_BANKROLL_MICROS } from '../setup/risk.js';
 
 const USD = 1_000_000n;
-const LIMITS = { maxStakeUsd: 50n * USD, maxBookAgeMs: 0 };
+/** $50 per order; every other pre-trade limit is out of the way (risk-floor.int.test.ts is about those). */
+const RISK = permissiveRisk({ agent: { maxStakeUsd: 50 } });
 
 /** A binary market with a 4% taker fee rate: fee = shares × 0.04 × p × (1 − p). */
 const market = (marketId: string): MarketInfoWire => ({
@@ -110,7 +113,15 @@ describe('executor (paper exchange) over real Postgres, Redis and BullMQ', () =>
     redis = createRedis(r.redisUrl, 'executor-test');
     intents = createIntentsQueue(redis, names);
     settlements = createSettlementsQueue(redis, names);
-    executor = createExecutor({ db: handle.db, redis, names, limits: LIMITS, log: createLogger('executor-test', 'silent'), metrics: new Registry() });
+    executor = createExecutor({
+      db: handle.db,
+      redis,
+      names,
+      risk: RISK,
+      bankrollMicros: TEST_BANKROLL_MICROS,
+      log: createLogger('executor-test', 'silent'),
+      metrics: new Registry(),
+    });
     await executor.start();
   });
 
@@ -219,8 +230,14 @@ describe('executor (paper exchange) over real Postgres, Redis and BullMQ', () =>
     const direct = await processIntent(handle.db, buy, {
       market: m,
       book: BookSnapshot.parse(book('mkt-b', 'mkt-b-yes')),
-      killSwitch: { on: false, reason: '' },
-      limits: LIMITS,
+      preTrade: {
+        risk: RISK,
+        bankrollMicros: TEST_BANKROLL_MICROS,
+        killSwitch: { global: null, agent: null, market: null },
+        tradingState: { floor: ACTIVE, agent: ACTIVE },
+        sizeMultiplier: 1,
+        marks: async () => new Map(),
+      },
       nowMs: Date.now(),
     });
     expect(direct.replayed).toBe(true);
@@ -271,6 +288,8 @@ describe('executor (paper exchange) over real Postgres, Redis and BullMQ', () =>
 
   it('(d) denies a BUY whose stake exceeds maxStakeUsd', async () => {
     await listMarket('mkt-d');
+    // depth enough for the whole order, so the engine's liquidity cap does not shrink it under the stake limit
+    await redis.set(names.bookKey('mkt-d-yes'), JSON.stringify({ ...book('mkt-d', 'mkt-d-yes'), asks: [{ priceMicros: '500000', sizeMicros: '1000000000' }] }));
     await fund('delta', 1_000n);
     // 0.55 × 100 = 55 > 50
     const { outcome } = await place(intent('delta', 'mkt-d', { sizeMicros: 100n * USD }));

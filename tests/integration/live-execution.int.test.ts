@@ -14,6 +14,7 @@ import { createExecutor, openLiveVenue, type Executor } from '@floor/execution';
 import { REDACT_PATHS } from '@floor/telemetry';
 import { startSandboxServer, type SandboxServer } from '@floor/venue-sim';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { permissiveRisk, TEST_BANKROLL_MICROS } from '../setup/risk.js';
 
 /**
  * Live execution behind its three gates, against the sandbox venue on 127.0.0.1 with the REAL clob-client-v2
@@ -142,7 +143,8 @@ describe('live execution against the sandbox venue with the real clob-client-v2'
           db: handle.db,
           redis,
           names,
-          limits: { maxStakeUsd: 100n * USD, maxBookAgeMs: 0 },
+          risk: permissiveRisk({ agent: { maxStakeUsd: 100 } }),
+          bankrollMicros: TEST_BANKROLL_MICROS,
           log,
           metrics: new Registry(),
           live: venue ? { venue, settings: config.execution.live } : undefined,

@@ -38,7 +38,9 @@ const executor = createExecutor({
   db: db.db,
   redis,
   names,
-  limits: floorConfig.limits,
+  // every intent is decided with risk.agent (merged with the agent's own `risk:` override) and risk.floor
+  risk: floorConfig.risk,
+  bankrollMicros: floorConfig.bankrollUsd,
   log,
   metrics: registry,
   live: venue ? { venue, settings: floorConfig.execution.live } : undefined,

@@ -24,6 +24,8 @@ export function busNames(prefix: string) {
     killSwitchKey: `${p}:kill`,
     /** per-agent kill switch */
     agentKillKey: (agentId: string) => `${p}:kill:agent:${agentId}`,
+    /** per-market kill switch: every intent for the market is denied, exits included */
+    marketKillKey: (marketId: string) => `${p}:kill:market:${marketId}`,
     /** the replay collector's position, so a restarted collector carries on */
     collectorCursorKey: `${p}:collector:cursor`,
     /** config errors the Boss found, shown by `floor status` */

@@ -18,18 +18,22 @@ export const UsdAmount = z
     }
   });
 
+/**
+ * Floor-wide order limits. `maxStakeUsd` and `maxBookAgeMs` predate the `risk:` section and are kept only so
+ * existing files still load: what the executor enforces is `risk.agent.maxStakeUsd` and `risk.agent.maxDataAgeMs`
+ * (per agent, with a strategy file's `risk:` override merged over them). `parseFloorConfig` moves an old key into
+ * its `risk.agent` twin when the twin is not set, and refuses a file that sets both to different values.
+ */
 export const LimitsConfig = z
   .object({
-    maxStakeUsd: UsdAmount.default(100_000_000n).describe('largest notional of one order, USD'),
+    maxStakeUsd: UsdAmount.optional().describe('deprecated: use risk.agent.maxStakeUsd (same meaning; this key fills it in when that is not set)'),
     maxOpenOrdersPerAgent: z.number().int().positive().default(50),
     maxBookAgeMs: z
       .number()
       .int()
       .nonnegative()
-      .default(0)
-      .describe(
-        'deny a BUY when the book was published longer ago than this; 0 = trust the feed\'s stale flag only (a quiet book is not a stale one)',
-      ),
+      .optional()
+      .describe('deprecated: use risk.agent.maxDataAgeMs (same meaning; this key fills it in when that is not set)'),
   })
   .strict();
 
@@ -239,7 +243,31 @@ export function parseYamlFile(text: string, file: string): unknown {
 export function parseFloorConfig(raw: unknown, file = 'floor.yaml'): FloorConfig {
   const result = FloorConfig.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${file}: ${describeIssues(result.error.issues)}`, { file });
-  return result.data;
+  return foldLegacyLimits(result.data, raw, file);
+}
+
+/** The deprecated `limits` keys and the `risk.agent` keys that replace them (see LimitsConfig). */
+const LEGACY_LIMITS = [
+  ['maxStakeUsd', 'maxStakeUsd'],
+  ['maxBookAgeMs', 'maxDataAgeMs'],
+] as const;
+
+/** Moves each deprecated `limits` key into its `risk.agent` twin; one source of truth for the executor. */
+function foldLegacyLimits(config: FloorConfig, raw: unknown, file: string): FloorConfig {
+  const explicitAgentRisk = (((raw as { risk?: { agent?: Record<string, unknown> } } | null)?.risk?.agent ?? {}) as Record<string, unknown>);
+  let agent = config.risk.agent;
+  for (const [legacy, current] of LEGACY_LIMITS) {
+    const old = config.limits[legacy];
+    if (old === undefined) continue;
+    if (explicitAgentRisk[current] !== undefined) {
+      if (agent[current] !== old) {
+        throw new ConfigError(`${file}: limits.${legacy} (deprecated) and risk.agent.${current} disagree; keep risk.agent.${current} only`, { file });
+      }
+      continue;
+    }
+    agent = { ...agent, [current]: old };
+  }
+  return agent === config.risk.agent ? config : { ...config, risk: { ...config.risk, agent } };
 }
 
 export function loadFloorConfig(path: string): FloorConfig {

@@ -22,6 +22,8 @@ export const UpsertAgentInput = z.object({
   status: AgentStatus.default('active'),
   sourceFile: z.string().nullable(),
   live: z.boolean().default(false),
+  /** the strategy file's `risk:` block as `riskOverrideToJson` writes it; null = the floor's limits apply as they are */
+  risk: z.record(z.string(), z.union([z.string(), z.number()])).nullable().default(null),
 });
 export type UpsertAgentInput = z.input<typeof UpsertAgentInput>;
 
@@ -40,6 +42,7 @@ export async function upsertAgent(db: Db, input: UpsertAgentInput): Promise<void
     status: row.status,
     sourceFile: row.sourceFile,
     live: row.live,
+    risk: row.risk,
   };
   await db
     .insert(agents)

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import * as schema from './schema.js';
@@ -23,10 +24,18 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
     application_name: opts.applicationName ?? 'floor',
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client that loses its server must not crash the process; the next query reports the error.
+  // A client that loses its server must not crash the process; the query in flight (or the next one) reports the
+  // error. The pool's own listener covers idle clients only: pg-pool removes it while a client is checked out
+  // (a transaction), and an 'error' event without a listener is an uncaught exception.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
+}
+
+/** Resolves when Postgres answers a `SELECT 1`; rejects with the driver's error otherwise (health probes). */
+export async function pingDb(db: Db): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');

@@ -27,10 +27,11 @@ import {
   settlementFillId,
   unfilledReason,
 } from '@floor/paper';
-import { checkIntent, type RiskDenial, type RiskLimits } from '@floor/risk';
+import { checkIntent, evaluateIntent, type CheckName, type PreTradeLimits, type RiskCode, type RiskDenial, type RiskDetails, type SizeReduction } from '@floor/risk';
 import type { Db, Tx } from './client.js';
 import { appendAudit, type Actor } from './audit.js';
 import { readAgentPortfolioTx } from './portfolio.js';
+import { readPreTradeView, type PreTradeInputs } from './risk-view.js';
 import { fills, ledgerEntries, ledgerTxns, markets, orders, positions, riskEvents } from './schema.js';
 
 export type OrderRecord = typeof orders.$inferSelect;
@@ -58,9 +59,16 @@ export interface ProcessIntentDeps {
   readonly market: MarketInfo | undefined;
   /** latest book of `intent.tokenId`, read by the caller before the transaction; undefined = none */
   readonly book: BookSnapshot | undefined;
-  readonly killSwitch: { readonly on: boolean; readonly reason: string };
-  readonly limits: RiskLimits;
+  /** what the pre-trade engine needs from outside Postgres: the floor's limits, kill switches, trading states, marks */
+  readonly preTrade: PreTradeInputs;
   readonly nowMs: number;
+}
+
+/** Why an intent was denied: the engine's check (or the basic gate's) with its code, message and numbers. */
+export interface IntentDenial extends RiskDenial {
+  /** the engine's check name; 'basicGate' for `checkIntent` on the match, 'agentLimits' for unusable limits */
+  readonly check: CheckName | 'basicGate' | 'agentLimits';
+  readonly details: RiskDetails;
 }
 
 export interface ProcessIntentResult {
@@ -72,15 +80,21 @@ export interface ProcessIntentResult {
   /** true when the intent had been decided before: nothing was written, the stored result is returned */
   readonly replayed: boolean;
   /** the risk gate's denial, when this call denied the intent */
-  readonly denial: RiskDenial | undefined;
+  readonly denial: IntentDenial | undefined;
+  /** the engine's size reductions, when this call approved the intent at less than its size */
+  readonly reductions: readonly SizeReduction[];
 }
 
 const EMPTY_BOOK_SIDES = { bids: [], asks: [] } as const;
 
 /**
- * Decides one intent on the paper exchange and books the result, in one transaction: risk checks against
- * the ledger's cash and positions, a match against `deps.book`, then the order row, its fills, the
- * positions and one balanced ledger transaction per fill (or, for a denial, a `risk_events` row).
+ * Decides one intent on the paper exchange and books the result, in one transaction:
+ *   1. the pre-trade engine (`evaluateIntent`) on a view read under the locks (`readPreTradeView`);
+ *   2. a match against `deps.book` at the approved size (the engine may have reduced it);
+ *   3. the basic gate (`checkIntent`) on the match: cash against the real cost, fees included;
+ *   4. the order row, its fills, the positions and one balanced ledger transaction per fill; for a denial the
+ *      order row (status denied, "CODE: message") and a `risk_events` row with the check and its numbers; for a
+ *      reduction a `risk_events` row SIZE_REDUCED beside the filled order.
  *
  * Idempotent by intent id: an intent that already has an order returns the stored outcome and fills with
  * `replayed: true` and writes nothing.
@@ -95,36 +109,13 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${agentLockKey(intent.agentId)}))`);
 
     const prior = await readIntentResult(tx, intent.intentId);
-    if (prior) return { ...prior, replayed: true, denial: undefined };
+    if (prior) return { ...prior, replayed: true, denial: undefined, reductions: [] };
 
     const portfolio = await readAgentPortfolioTx(tx, intent.agentId);
     const held = portfolio.positions.find((p) => p.tokenId === intent.tokenId);
     let position: PositionState = held ? { sizeMicros: held.sizeMicros, costMicros: held.costMicros } : EMPTY_POSITION;
-
-    const book: Book = deps.book ?? { tokenId: intent.tokenId, ...EMPTY_BOOK_SIDES };
-    const match = matchAgainstBook({
-      book,
-      side: intent.side,
-      limitPriceMicros: intent.limitPriceMicros,
-      sizeMicros: intent.sizeMicros,
-      orderType: intent.orderType,
-      fee: deps.market?.fee ?? NO_FEES,
-    });
     // read under the market lock: a settlement either committed before this point or waits for us
     const resolved = deps.market ? await isMarketResolved(tx, intent.marketId) : false;
-    const decision = checkIntent(
-      intent,
-      {
-        nowMs: deps.nowMs,
-        killSwitch: deps.killSwitch,
-        market: deps.market ? { tokenIds: deps.market.tokens.map((t) => t.tokenId), resolved } : undefined,
-        book: deps.book ? { stale: deps.book.stale, publishedMs: deps.book.tsPublishedMs } : undefined,
-        cashMicros: portfolio.cashMicros,
-        positionMicros: position.sizeMicros,
-        cashDeltaMicros: matchCashDeltaMicros(intent.side, match.fills),
-      },
-      deps.limits,
-    );
 
     const orderBase = {
       clientOrderId,
@@ -140,50 +131,63 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
       intentReason: intent.reason,
       tsIntentMs: BigInt(intent.tsCreatedMs),
     };
-
-    if (!decision.ok) {
+    const context = { clientOrderId, cashMicros: portfolio.cashMicros, positionMicros: position.sizeMicros };
+    const deny = async (denial: IntentDenial, numbers: RiskDetails): Promise<ProcessIntentResult> => {
       const [order] = await tx
         .insert(orders)
-        .values({
-          ...orderBase,
-          status: 'denied',
-          filledSizeMicros: 0n,
-          // "CODE: message": agents switch on the code before the colon, people read the rest
-          reason: `${decision.code}: ${decision.message}`,
-          bookSeen: bookSeen(deps.book, intent.side, 0),
-        })
+        .values({ ...orderBase, status: 'denied', filledSizeMicros: 0n, reason: denialReason(denial), bookSeen: bookSeen(deps.book, intent.side, 0) })
         .returning();
-      await tx.insert(riskEvents).values({
-        agentId: intent.agentId,
-        intentId: intent.intentId,
-        code: decision.code,
-        detail: {
-          message: decision.message,
-          clientOrderId,
-          marketId: intent.marketId,
-          tokenId: intent.tokenId,
-          side: intent.side,
-          limitPriceMicros: intent.limitPriceMicros.toString(),
-          sizeMicros: intent.sizeMicros.toString(),
-          cashMicros: portfolio.cashMicros.toString(),
-          positionMicros: position.sizeMicros.toString(),
-        },
-      });
+      await recordRiskEvent(tx, intent, denial.code, { check: denial.check, message: denial.message, ...context, ...numbers, numbers: denial.details });
       const stored = requireRow(order, 'order');
-      return { order: stored, fills: [], outcome: toOrderOutcome(stored), replayed: false, denial: decision };
+      return { order: stored, fills: [], outcome: toOrderOutcome(stored), replayed: false, denial, reductions: [] };
+    };
+
+    const preTrade = await decidePreTrade(tx, intent, { ...deps, resolved, positionMicros: position.sizeMicros });
+    if (!preTrade.ok) return deny(preTrade.denial, preTrade.numbers);
+    const sized: OrderIntent = preTrade.sizeMicros === intent.sizeMicros ? intent : { ...intent, sizeMicros: preTrade.sizeMicros };
+
+    const book: Book = deps.book ?? { tokenId: intent.tokenId, ...EMPTY_BOOK_SIDES };
+    const match = matchAgainstBook({
+      book,
+      side: sized.side,
+      limitPriceMicros: sized.limitPriceMicros,
+      sizeMicros: sized.sizeMicros,
+      orderType: sized.orderType,
+      fee: deps.market?.fee ?? NO_FEES,
+    });
+    const gate = checkIntent(
+      sized,
+      {
+        nowMs: deps.nowMs,
+        killSwitch: anyKillSwitch(deps.preTrade.killSwitch),
+        market: deps.market ? { tokenIds: deps.market.tokens.map((t) => t.tokenId), resolved } : undefined,
+        book: deps.book ? { stale: deps.book.stale, publishedMs: deps.book.tsPublishedMs } : undefined,
+        cashMicros: portfolio.cashMicros,
+        positionMicros: position.sizeMicros,
+        cashDeltaMicros: matchCashDeltaMicros(sized.side, match.fills),
+      },
+      basicGateLimits(preTrade.limits),
+    );
+    if (!gate.ok) {
+      const cashDeltaMicros = matchCashDeltaMicros(sized.side, match.fills);
+      return deny({ ...gate, check: 'basicGate', details: { sizeMicros: sized.sizeMicros, cashDeltaMicros } }, preTrade.numbers);
     }
 
     const [order] = await tx
       .insert(orders)
       .values({
         ...orderBase,
+        sizeMicros: sized.sizeMicros,
         status: match.status,
         filledSizeMicros: match.filledSizeMicros,
-        reason: unfilledReason(intent, match, deps.book !== undefined),
+        reason: [reductionReason(preTrade.reductions), unfilledReason(sized, match, deps.book !== undefined)].filter(Boolean).join('; '),
         bookSeen: bookSeen(deps.book, intent.side, match.fills.length),
       })
       .returning();
     const stored = requireRow(order, 'order');
+    for (const r of preTrade.reductions) {
+      await recordRiskEvent(tx, intent, 'SIZE_REDUCED', { check: r.check, message: reductionReason([r]), ...context, fromMicros: r.fromMicros, toMicros: r.toMicros, numbers: r.details });
+    }
 
     const booked = bookMatch({ agentId: intent.agentId, clientOrderId, position, side: intent.side, fills: match.fills });
     const applied: FillApplied[] = [];
@@ -210,7 +214,85 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
     if (applied.length > 0) {
       await writePosition(tx, { agentId: intent.agentId, tokenId: intent.tokenId, marketId: intent.marketId }, position, realizedMicros);
     }
-    return { order: stored, fills: applied, outcome: toOrderOutcome(stored), replayed: false, denial: undefined };
+    return { order: stored, fills: applied, outcome: toOrderOutcome(stored), replayed: false, denial: undefined, reductions: preTrade.reductions };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- pre-trade
+
+/** A pre-trade decision, with the floor-level numbers it was taken on (for the risk_events row). */
+export type PreTradeOutcome =
+  | { readonly ok: true; readonly sizeMicros: bigint; readonly reductions: readonly SizeReduction[]; readonly limits: PreTradeLimits; readonly numbers: RiskDetails }
+  | { readonly ok: false; readonly denial: IntentDenial; readonly numbers: RiskDetails };
+
+/**
+ * The pre-trade engine on one intent, inside the caller's transaction and under its locks (paper and live share it).
+ * `positionMicros` is what the gate should treat as held (the live path subtracts what working orders committed).
+ */
+export async function decidePreTrade(
+  tx: Tx,
+  intent: OrderIntent,
+  args: Omit<ProcessIntentDeps, 'market'> & { readonly market: MarketInfo | undefined; readonly resolved: boolean; readonly positionMicros: bigint },
+): Promise<PreTradeOutcome> {
+  const { view, limits, dayStartSource } = await readPreTradeView(tx, intent, {
+    inputs: args.preTrade,
+    market: args.market,
+    resolved: args.resolved,
+    book: args.book,
+    positionMicros: args.positionMicros,
+    nowMs: args.nowMs,
+  });
+  const numbers: RiskDetails = {
+    bankrollMicros: view.floor.bankrollMicros,
+    floorEquityMicros: view.floor.equityMicros,
+    dayStartEquityMicros: view.floor.dayStartEquityMicros,
+    dayStartSource,
+    sizeMultiplier: view.sizeMultiplier,
+    floorTradingState: view.tradingState.floor.state,
+    agentTradingState: view.tradingState.agent.state,
+    intentSizeMicros: intent.sizeMicros,
+    limitPriceMicros: intent.limitPriceMicros,
+  };
+  if (!limits.ok) {
+    return { ok: false, denial: { ok: false, check: 'agentLimits', code: 'RISK_CONFIG_INVALID', message: limits.problem, details: {} }, numbers };
+  }
+  const decision = evaluateIntent(intent, view, limits.limits);
+  if (!decision.ok) return { ok: false, denial: decision, numbers };
+  return { ok: true, sizeMicros: decision.sizeMicros, reductions: decision.reductions, limits: limits.limits, numbers };
+}
+
+/**
+ * The basic gate's limits, taken from the agent's resolved ones so that the two gates never disagree:
+ * `risk.agent.maxStakeUsd` and `risk.agent.maxDataAgeMs` (see `limits` in floor-config.ts for the old keys).
+ */
+export function basicGateLimits(limits: PreTradeLimits): { maxStakeUsd: bigint; maxBookAgeMs: number } {
+  return { maxStakeUsd: limits.agent.maxStakeUsd, maxBookAgeMs: limits.agent.maxDataAgeMs };
+}
+
+/** Any switch on = the basic gate's kill switch on, with the first reason (global before agent before market). */
+export function anyKillSwitch(k: ProcessIntentDeps['preTrade']['killSwitch']): { on: boolean; reason: string } {
+  const reason = k.global ?? k.agent ?? k.market;
+  return { on: reason !== null, reason: reason ?? '' };
+}
+
+/** "CODE: message": agents switch on the code before the colon, people read the rest. */
+export function denialReason(denial: Pick<RiskDenial, 'code' | 'message'>): string {
+  return `${denial.code}: ${denial.message}`;
+}
+
+function reductionReason(reductions: readonly SizeReduction[]): string {
+  return reductions.map((r) => `SIZE_REDUCED: ${r.check} cut the size from ${formatMicros(r.fromMicros)} to ${formatMicros(r.toMicros)}`).join('; ');
+}
+
+/** A `risk_events` row: amounts as decimal strings of micros (the wire form), nested numbers included. */
+export async function recordRiskEvent(tx: Tx, intent: OrderIntent, code: RiskCode | 'SIZE_REDUCED', detail: Record<string, unknown>): Promise<void> {
+  await tx.insert(riskEvents).values({
+    agentId: intent.agentId,
+    intentId: intent.intentId,
+    code,
+    detail: JSON.parse(
+      stringifyWire({ marketId: intent.marketId, tokenId: intent.tokenId, side: intent.side, ...detail }),
+    ) as Record<string, unknown>,
   });
 }
 

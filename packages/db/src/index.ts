@@ -5,6 +5,7 @@ export * from './audit.js';
 export * from './allocation.js';
 export * from './checkpoints.js';
 export * from './execution.js';
+export * from './risk-view.js';
 export * from './live-orders.js';
 export * from './findings.js';
 export * from './agents-repo.js';

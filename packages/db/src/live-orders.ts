@@ -15,17 +15,23 @@ import {
   type Side,
 } from '@floor/domain';
 import { clientOrderIdFor } from '@floor/paper';
-import { checkIntent, type RiskDenial } from '@floor/risk';
+import { checkIntent } from '@floor/risk';
 import type { Db, Tx } from './client.js';
 import {
   agentLockKey,
+  anyKillSwitch,
+  basicGateLimits,
   bookFill,
+  decidePreTrade,
+  denialReason,
   isMarketResolved,
   marketLockKey,
   readIntentResult,
   toFillApplied,
   toOrderOutcome,
+  recordRiskEvent,
   writePosition,
+  type IntentDenial,
   type OrderRecord,
   type ProcessIntentDeps,
 } from './execution.js';
@@ -66,7 +72,7 @@ export interface OpenLiveOrderResult {
   readonly order: OrderRecord;
   /** the intent had an order already (nothing written): do not submit again */
   readonly replayed: boolean;
-  readonly denial: RiskDenial | undefined;
+  readonly denial: IntentDenial | undefined;
   /** set when the order is already final (a denial, or a replay of a finished order) */
   readonly outcome: OrderOutcome | undefined;
   /** on a replay: the order's fills so far, to re-publish */
@@ -74,20 +80,29 @@ export interface OpenLiveOrderResult {
 }
 
 /**
+ * The pre-trade engine approved the intent at a smaller size than the signed plan, so nothing was written: sign the
+ * order again at `resizeTo` and call `openLiveOrder` once more (a signed order cannot shrink).
+ */
+export interface LiveOrderResize {
+  readonly resizeTo: bigint;
+}
+
+/**
  * Decides a live intent and, when it passes, records the order as `pending_unknown` under its venue order id.
- * The risk gate sees the book of record minus what working live orders have committed: cash for the unfilled
- * part of BUYs, shares for the unfilled part of SELLs (matched-but-unconfirmed trades are part of that).
- * Idempotent by intent id like `processIntent`.
+ * The same gates as the paper path, on the order as signed: the pre-trade engine (`decidePreTrade`), then the
+ * basic gate on the worst-case cost. Both see the book of record minus what working live orders have committed:
+ * cash for the unfilled part of BUYs, shares for the unfilled part of SELLs (matched-but-unconfirmed trades are
+ * part of that). Idempotent by intent id like `processIntent`.
  */
 export async function openLiveOrder(
   db: Db,
   intent: OrderIntent,
   /** the signed order, or why it could not be signed (then, unless risk denies it first, it is rejected unsent) */
   plan: LiveOrderPlan | { readonly invalid: string },
-  deps: Omit<ProcessIntentDeps, 'book'> & { readonly book: ProcessIntentDeps['book'] },
-): Promise<OpenLiveOrderResult> {
+  deps: ProcessIntentDeps,
+): Promise<OpenLiveOrderResult | LiveOrderResize> {
   const clientOrderId = clientOrderIdFor(intent.intentId);
-  return db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<OpenLiveOrderResult | LiveOrderResize> => {
     await lockFor(tx, intent.marketId, intent.agentId);
     const prior = await readIntentResult(tx, intent.intentId);
     if (prior) return { order: prior.order, replayed: true, denial: undefined, outcome: prior.outcome, fills: prior.fills };
@@ -98,21 +113,9 @@ export async function openLiveOrder(
     const resolved = deps.market ? await isMarketResolved(tx, intent.marketId) : false;
     const priceMicros = 'invalid' in plan ? intent.limitPriceMicros : plan.priceMicros;
     const sizeMicros = 'invalid' in plan ? intent.sizeMicros : plan.sizeMicros;
-    const worstCaseCost =
-      intent.side === 'BUY' ? notionalMicros(priceMicros, sizeMicros, 'ceil') + takerFeeMicros(deps.market?.fee ?? ZERO_FEE, priceMicros, sizeMicros) : 0n;
-    const decision = checkIntent(
-      { ...intent, limitPriceMicros: priceMicros, sizeMicros },
-      {
-        nowMs: deps.nowMs,
-        killSwitch: deps.killSwitch,
-        market: deps.market ? { tokenIds: deps.market.tokens.map((t) => t.tokenId), resolved } : undefined,
-        book: deps.book ? { stale: deps.book.stale, publishedMs: deps.book.tsPublishedMs } : undefined,
-        cashMicros: portfolio.cashMicros - committed.cashMicros,
-        positionMicros: held - committed.sharesMicros,
-        cashDeltaMicros: -worstCaseCost,
-      },
-      deps.limits,
-    );
+    // the gates judge the order as signed (rounded to the venue's grid), against what is not already committed
+    const signed: OrderIntent = { ...intent, limitPriceMicros: priceMicros, sizeMicros };
+    const available = { cashMicros: portfolio.cashMicros - committed.cashMicros, positionMicros: held - committed.sharesMicros };
 
     const base = {
       clientOrderId,
@@ -129,25 +132,40 @@ export async function openLiveOrder(
       intentReason: intent.reason,
       tsIntentMs: BigInt(intent.tsCreatedMs),
     };
-    if (!decision.ok) {
-      const [order] = await tx.insert(orders).values({ ...base, status: 'denied', reason: `${decision.code}: ${decision.message}` }).returning();
-      await tx.insert(riskEvents).values({
-        agentId: intent.agentId,
-        intentId: intent.intentId,
-        code: decision.code,
-        detail: {
-          message: decision.message,
-          clientOrderId,
-          venue: 'live',
-          cashMicros: portfolio.cashMicros.toString(),
-          committedCashMicros: committed.cashMicros.toString(),
-          positionMicros: held.toString(),
-          committedSharesMicros: committed.sharesMicros.toString(),
-        },
-      });
+    const context = {
+      clientOrderId,
+      venue: 'live',
+      cashMicros: portfolio.cashMicros,
+      committedCashMicros: committed.cashMicros,
+      positionMicros: held,
+      committedSharesMicros: committed.sharesMicros,
+    };
+    const deny = async (denial: IntentDenial, numbers: Record<string, unknown>): Promise<OpenLiveOrderResult> => {
+      const [order] = await tx.insert(orders).values({ ...base, status: 'denied', reason: denialReason(denial) }).returning();
+      await recordRiskEvent(tx, intent, denial.code, { check: denial.check, message: denial.message, ...context, ...numbers, numbers: denial.details });
       const stored = requireRow(order);
-      return { order: stored, replayed: false, denial: decision, outcome: toOrderOutcome(stored), fills: [] };
-    }
+      return { order: stored, replayed: false, denial, outcome: toOrderOutcome(stored), fills: [] };
+    };
+
+    const preTrade = await decidePreTrade(tx, signed, { ...deps, resolved, positionMicros: available.positionMicros });
+    if (!preTrade.ok) return deny(preTrade.denial, preTrade.numbers);
+    if (preTrade.sizeMicros < sizeMicros && !('invalid' in plan)) return { resizeTo: preTrade.sizeMicros };
+    const worstCaseCost =
+      intent.side === 'BUY' ? notionalMicros(priceMicros, sizeMicros, 'ceil') + takerFeeMicros(deps.market?.fee ?? ZERO_FEE, priceMicros, sizeMicros) : 0n;
+    const gate = checkIntent(
+      signed,
+      {
+        nowMs: deps.nowMs,
+        killSwitch: anyKillSwitch(deps.preTrade.killSwitch),
+        market: deps.market ? { tokenIds: deps.market.tokens.map((t) => t.tokenId), resolved } : undefined,
+        book: deps.book ? { stale: deps.book.stale, publishedMs: deps.book.tsPublishedMs } : undefined,
+        cashMicros: available.cashMicros,
+        positionMicros: available.positionMicros,
+        cashDeltaMicros: -worstCaseCost,
+      },
+      basicGateLimits(preTrade.limits),
+    );
+    if (!gate.ok) return deny({ ...gate, check: 'basicGate', details: { worstCaseCostMicros: worstCaseCost } }, preTrade.numbers);
     if ('invalid' in plan) {
       const [order] = await tx.insert(orders).values({ ...base, status: 'rejected', reason: `INVALID_ORDER: ${plan.invalid}` }).returning();
       const stored = requireRow(order);

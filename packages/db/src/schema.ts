@@ -30,6 +30,11 @@ export const agents = pgTable('agents', {
   generation: integer('generation').notNull().default(0),
   sourceFile: text('source_file'),
   live: boolean('live').notNull().default(false),
+  /**
+   * The strategy file's `risk:` block (`AgentRiskOverride`, money in dollars as written: `riskOverrideToJson`),
+   * null without one. The executor merges it over the floor's `risk.agent` for every intent of this agent.
+   */
+  risk: jsonb('risk'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -102,6 +107,8 @@ export const orders = pgTable(
   (t) => [
     uniqueIndex('orders_intent_id_uq').on(t.intentId),
     index('orders_agent_idx').on(t.agentId),
+    // the pre-trade rate limits read the orders accepted in the last window (risk-view.ts)
+    index('orders_created_at_idx').on(t.createdAt),
     uniqueIndex('orders_venue_order_id_uq').on(t.venueOrderId),
     // reconciliation's working set: live orders that are not final yet
     index('orders_live_working_idx').on(t.status).where(sql`venue = 'live' AND status IN ('pending_unknown', 'open')`),

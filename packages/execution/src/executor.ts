@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { ZodError, type z } from 'zod';
@@ -8,6 +8,7 @@ import {
   describeIssues,
   FloorError,
   MarketInfo,
+  midMicros,
   nowUs,
   OrderIntent,
   SettlementJob,
@@ -16,11 +17,23 @@ import {
   type OrderOutcome,
   type ProcessState,
 } from '@floor/domain';
-import { appendToStream, Queues, readKillSwitch, STREAM_MAXLEN, type BusNames, type WireJob } from '@floor/bus';
-import { processIntent, settleMarket, upsertMarket, type Db, type ProcessIntentResult, type SettleMarketResult } from '@floor/db';
-import type { RiskLimits } from '@floor/risk';
+import {
+  agentTradingScope,
+  appendToStream,
+  floorTradingScope,
+  Queues,
+  readKillSwitches,
+  readTradingStates,
+  STREAM_MAXLEN,
+  type BusNames,
+  type PublishedTradingState,
+  type WireJob,
+} from '@floor/bus';
+import { pingDb, processIntent, settleMarket, upsertMarket, type Db, type PreTradeInputs, type ProcessIntentResult, type SettleMarketResult } from '@floor/db';
+import { ACTIVE, type RiskConfig, type ScopedTradingState } from '@floor/risk';
 import type { LiveVenue } from '@floor/live-venue';
 import type { Logger } from '@floor/telemetry';
+import { createDbHealth, isDatabaseUnavailable } from './db-health.js';
 import { createLiveExecution, type LiveExecution } from './live-execution.js';
 import { routesLive, type LiveSettings } from './live-gates.js';
 import { createExecutorMetrics, type ExecutorMetrics } from './metrics.js';
@@ -30,7 +43,13 @@ export interface ExecutorOptions {
   /** shared connection (must have `maxRetriesPerRequest: null`); BullMQ duplicates it for blocking reads */
   readonly redis: Redis;
   readonly names: BusNames;
-  readonly limits: RiskLimits;
+  /**
+   * The floor's `risk:` section. Every intent is decided with the agent's limits: this section's `risk.agent`
+   * with the agent's strategy-file override (agents.risk) merged over it, and `risk.floor` (`resolveRiskLimits`).
+   */
+  readonly risk: RiskConfig;
+  /** the floor's configured bankroll (`bankrollUsd`): the base of the share limits */
+  readonly bankrollMicros: bigint;
   readonly log: Logger;
   readonly metrics?: Registry;
   /** how long a market registry entry is trusted before it is read again (fee schedules can change) */
@@ -41,14 +60,17 @@ export interface ExecutorOptions {
    * `live: true` (gate 3) then go to this venue; every other intent stays on the paper exchange.
    */
   readonly live?: { readonly venue: LiveVenue; readonly settings: LiveSettings } | undefined;
-  /** told when the executor cannot take intents (live venue unreachable) and when it can again */
+  /** told when the executor cannot take intents (Postgres or the live venue unreachable) and when it can again */
   readonly reportState?: (state: ProcessState, detail: string) => void;
+  /** how often Postgres is probed (`SELECT 1`), ms; while it is unreachable no job is taken. Default 2000 */
+  readonly dbProbeMs?: number;
 }
 
 export interface Executor {
   /**
    * Starts the BullMQ workers on `intents` and `settlements`. With a live venue, reconciles with it first and
-   * keeps retrying (with backoff) until that succeeds: until then no intent is taken.
+   * keeps retrying (with backoff) until that succeeds: until then no intent is taken. While Postgres is
+   * unreachable the workers are paused (see db-health.ts) and resume by themselves.
    */
   start(): Promise<void>;
   /** stops taking jobs and waits for the one in flight (drain); with a live venue, cancels resting orders */
@@ -60,6 +82,8 @@ export interface Executor {
   /** settles one resolved market (wire JSON), then publishes the settlement fills */
   processSettlementJob(wire: string): Promise<SettleMarketResult>;
   readonly metrics: ExecutorMetrics;
+  /** false while Postgres is unreachable (the workers are paused) */
+  readonly databaseUp: boolean;
 }
 
 /**
@@ -78,7 +102,7 @@ const WORKER_SETTINGS = {
 } as const satisfies Partial<WorkerOptions>;
 
 export function createExecutor(opts: ExecutorOptions): Executor {
-  const { db, redis, names, limits } = opts;
+  const { db, redis, names } = opts;
   const log = opts.log.child({ component: 'executor' });
   const clock = opts.clock ?? Date.now;
   const marketCacheTtlMs = opts.marketCacheTtlMs ?? 60_000;
@@ -150,21 +174,49 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     await Promise.all(writes);
   }
 
+  /**
+   * What the pre-trade engine reads outside Postgres, in two round trips: the kill switches of the floor, the agent
+   * and the market, and the trading states the Boss publishes for the floor and the agent.
+   */
+  async function readPreTradeInputs(intent: { readonly agentId: string; readonly marketId: string }): Promise<PreTradeInputs> {
+    const agentScope = agentTradingScope(intent.agentId);
+    const [killSwitch, states] = await Promise.all([
+      readKillSwitches(redis, names, intent.agentId, intent.marketId),
+      readTradingStates(redis, names, [floorTradingScope, agentScope]),
+    ]);
+    const floor = states.get(floorTradingScope);
+    const agent = states.get(agentScope);
+    return {
+      risk: opts.risk,
+      bankrollMicros: opts.bankrollMicros,
+      killSwitch,
+      tradingState: { floor: scopedState(floor), agent: scopedState(agent) },
+      // the agent's published multiplier already includes the floor's heat
+      sizeMultiplier: agent?.sizeMultiplier ?? floor?.sizeMultiplier ?? 1,
+      marks: readMarks,
+    };
+  }
+
+  /** Mid prices of the tokens whose latest book has both sides, one MGET. */
+  async function readMarks(tokenIds: readonly string[]): Promise<ReadonlyMap<string, bigint>> {
+    const marks = new Map<string, bigint>();
+    if (tokenIds.length === 0) return marks;
+    const raws = await redis.mget(...tokenIds.map((t) => names.bookKey(t)));
+    raws.forEach((raw, i) => {
+      const tokenId = tokenIds[i];
+      if (raw === null || tokenId === undefined) return;
+      const parsed = parseJson(BookSnapshot, raw);
+      const mid = parsed.ok ? midMicros(parsed.value) : undefined;
+      if (mid !== undefined) marks.set(tokenId, mid);
+    });
+    return marks;
+  }
+
   async function processIntentJob(wire: string): Promise<ProcessIntentResult> {
     const intent = parseWire(OrderIntent, wire, 'intent');
     if (live && routesLive(intent, opts.live?.venue)) return countLive(await live.processIntent(intent));
-    const [market, book, kill] = await Promise.all([
-      readMarket(intent.marketId),
-      readBook(intent.tokenId),
-      readKillSwitch(redis, names, intent.agentId),
-    ]);
-    const result = await processIntent(db, intent, {
-      market,
-      book,
-      killSwitch: { on: kill.global, reason: kill.reason },
-      limits,
-      nowMs: clock(),
-    });
+    const [market, book, preTrade] = await Promise.all([readMarket(intent.marketId), readBook(intent.tokenId), readPreTradeInputs(intent)]);
+    const result = await processIntent(db, intent, { market, book, preTrade, nowMs: clock() });
     const traced = intent.traceCreatedUs === undefined ? result.fills : result.fills.map((f) => ({ ...f, traceIntentCreatedUs: intent.traceCreatedUs }));
     await publish(traced, result.outcome);
 
@@ -177,8 +229,12 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     metrics.intents.inc({ status: order.status });
     if (result.denial) {
       metrics.denials.inc({ code: result.denial.code });
-      log.info({ ...bindings, code: result.denial.code, detail: result.denial.message }, 'intent denied');
+      log.info({ ...bindings, code: result.denial.code, check: result.denial.check, detail: result.denial.message }, 'intent denied');
       return result;
+    }
+    for (const r of result.reductions) {
+      metrics.reductions.inc({ check: r.check });
+      log.info({ ...bindings, check: r.check, fromMicros: r.fromMicros.toString(), toMicros: r.toMicros.toString() }, 'intent size reduced by the risk engine');
     }
     if (result.fills.length > 0) {
       metrics.fills.inc({ kind: 'trade' }, result.fills.length);
@@ -199,14 +255,10 @@ export function createExecutor(opts: ExecutorOptions): Executor {
         db,
         venue: opts.live.venue,
         settings: opts.live.settings,
-        limits,
         log,
         readMarket,
         readBook,
-        readKillSwitch: async (agentId) => {
-          const kill = await readKillSwitch(redis, names, agentId);
-          return { on: kill.global, reason: kill.reason };
-        },
+        readPreTradeInputs,
         publish,
         reportState,
         clock,
@@ -229,14 +281,47 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     return result;
   }
 
-  /** Runs a job's handler and tells BullMQ whether a failure is worth retrying (STYLE #10). */
-  async function runJob(queue: string, job: Job<WireJob>, handle: (wire: string) => Promise<unknown>): Promise<void> {
+  /**
+   * Postgres health. Down: pause both workers (the job in hand is put back by `runJob`), report degraded. Up again:
+   * resume. Each transition is logged once.
+   */
+  const dbHealth = createDbHealth({
+    probe: () => pingDb(db),
+    probeMs: opts.dbProbeMs ?? 2_000,
+    probeTimeoutMs: 5_000,
+    onDown: async (reason) => {
+      metrics.dbOutages.inc();
+      log.warn({ reason }, 'Postgres unreachable: pausing the workers; the job in hand goes back to the head of its queue');
+      reportState('degraded', `Postgres unreachable (${reason}); not taking intents until it answers`);
+      await Promise.all(workers.map((w) => w.pause(true)));
+    },
+    onUp: (downForMs) => {
+      if (closed) return;
+      log.info({ downForMs }, 'Postgres answers again: resuming the workers');
+      for (const w of workers) void w.resume();
+      reportState('running', '');
+    },
+    clock,
+  });
+
+  /**
+   * Runs a job's handler and tells BullMQ what to do with a failure (STYLE #10): an unreachable Postgres puts the
+   * job back untouched (it keeps its attempts; its outcome was never committed, or it was and the re-run replays
+   * it), a bad message fails for good, anything else is retried with backoff.
+   */
+  async function runJob(queue: string, job: Job<WireJob>, token: string | undefined, handle: (wire: string) => Promise<unknown>): Promise<void> {
     try {
       const data: unknown = job.data;
       const wire = typeof data === 'object' && data !== null && 'm' in data ? (data as { m: unknown }).m : undefined;
       if (typeof wire !== 'string') throw new BadMessageError('job data has no string field `m`', { queue, jobId: job.id });
       await handle(wire);
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        await dbHealth.down(errorText(err));
+        // RPUSH onto the wait list: the next job taken, so the queue's order survives the outage
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const retryable = isRetryable(err);
       metrics.jobsFailed.inc({ queue, retryable: String(retryable) });
       const bindings = { err, queue, jobId: job.id, attempt: job.attemptsMade + 1 };
@@ -250,7 +335,7 @@ export function createExecutor(opts: ExecutorOptions): Executor {
   }
 
   function startWorker(queue: string, handle: (wire: string) => Promise<unknown>): Worker<WireJob> {
-    const worker = new Worker<WireJob>(queue, (job) => runJob(queue, job, handle), {
+    const worker = new Worker<WireJob>(queue, (job, token) => runJob(queue, job, token, handle), {
       connection: redis,
       prefix: names.bullPrefix,
       ...WORKER_SETTINGS,
@@ -266,6 +351,9 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     processIntentJob,
     processSettlementJob,
     live,
+    get databaseUp() {
+      return dbHealth.up;
+    },
     async start() {
       if (workers.length > 0) return;
       // Paper trading has no venue to reconcile with: Postgres is the whole truth. A live venue is reconciled
@@ -277,11 +365,13 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       }
       workers.push(startWorker(Queues.intents, processIntentJob), startWorker(Queues.settlements, processSettlementJob));
       await Promise.all(workers.map((w) => w.waitUntilReady()));
+      dbHealth.start();
       live?.startTimers();
       log.info({ queues: [Queues.intents, Queues.settlements], prefix: names.bullPrefix, live: live !== undefined }, 'executor taking jobs');
     },
     async close() {
       closed = true;
+      dbHealth.stop();
       wakeSleeper?.();
       const closing = workers.splice(0);
       await Promise.all(closing.map((w) => w.close()));
@@ -295,6 +385,22 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof FloorError) return err.retryable;
   if (err instanceof ZodError || err instanceof SyntaxError) return false;
   return true;
+}
+
+/** A trading state as the engine reads it; a scope the Boss has not published is active. */
+function scopedState(published: PublishedTradingState | undefined): ScopedTradingState {
+  return published ? { state: published.state, reason: published.reason } : ACTIVE;
+}
+
+/** An error's message with its causes' (drizzle puts the driver's error in `cause`), for one log line. */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = err, i = 0; cur && i < 4; cur = cur instanceof Error ? cur.cause : undefined, i += 1) {
+    const text = cur instanceof Error ? cur.message || ((cur as { code?: string }).code ?? cur.name) : String(cur);
+    // drizzle's "Failed query: <sql> params: …" says nothing an operator needs here
+    if (!text.startsWith('Failed query')) parts.push(text);
+  }
+  return parts.join(' <- ') || 'unknown error';
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };

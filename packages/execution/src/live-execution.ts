@@ -11,12 +11,12 @@ import {
   type Db,
   type LiveTradeReport,
   type OrderRecord,
+  type PreTradeInputs,
   type ProcessIntentResult,
   type SubmitRecord,
 } from '@floor/db';
 import { LiveOrderInvalidError, type LiveVenue, type PreparedOrder, type SubmitOutcome } from '@floor/live-venue';
 import type { VenueTrade } from '@floor/polymarket';
-import type { RiskLimits } from '@floor/risk';
 import type { Logger } from '@floor/telemetry';
 import type { LiveSettings } from './live-gates.js';
 
@@ -36,11 +36,11 @@ export interface LiveExecutionDeps {
   readonly db: Db;
   readonly venue: LiveVenue;
   readonly settings: LiveSettings;
-  readonly limits: RiskLimits;
   readonly log: Logger;
   readonly readMarket: (marketId: string) => Promise<MarketInfo | undefined>;
   readonly readBook: (tokenId: string) => Promise<BookSnapshot | undefined>;
-  readonly readKillSwitch: (agentId: string) => Promise<{ on: boolean; reason: string }>;
+  /** kill switches, trading states, limits and marks for the pre-trade engine (the paper path's reader) */
+  readonly readPreTradeInputs: (intent: OrderIntent) => Promise<PreTradeInputs>;
   /** publishes after commit: fills first, then the outcome */
   readonly publish: (fills: readonly FillApplied[], outcome?: OrderOutcome) => Promise<void>;
   readonly reportState: (state: ProcessState, detail: string) => void;
@@ -59,6 +59,8 @@ export interface SyncReport {
 
 /** How far back a routine poll reads trades when nothing older is unsettled. */
 const POLL_LOOKBACK_MS = 10 * 60_000;
+/** Signing passes a live intent gets when the risk engine keeps reducing its size (the book moving under it). */
+const MAX_RESIZE_PASSES = 3;
 /** Slack for clock skew between us and the venue when reading trades "since" a time. */
 const CLOCK_SLACK_MS = 60_000;
 
@@ -73,10 +75,22 @@ export function createLiveExecution(deps: LiveExecutionDeps) {
   // ---- intents ------------------------------------------------------------------------------------------
 
   async function processIntent(intent: OrderIntent): Promise<ProcessIntentResult> {
-    const [market, book, killSwitch] = await Promise.all([deps.readMarket(intent.marketId), deps.readBook(intent.tokenId), deps.readKillSwitch(intent.agentId)]);
-    const prepared = market ? await prepare(intent, market) : { invalid: `market ${intent.marketId} is not in the registry` };
-    const plan = 'invalid' in prepared ? prepared : { venueOrderId: prepared.orderId, priceMicros: prepared.priceMicros, sizeMicros: prepared.sizeMicros };
-    const opened = await openLiveOrder(db, intent, plan, { market, book, killSwitch, limits: deps.limits, nowMs: deps.clock() });
+    const [market, book, preTrade] = await Promise.all([deps.readMarket(intent.marketId), deps.readBook(intent.tokenId), deps.readPreTradeInputs(intent)]);
+    const gateDeps = { market, book, preTrade, nowMs: deps.clock() };
+    // A signed order cannot shrink: when the engine approves less than was signed, sign again at that size. The
+    // book can move between two passes, so a few passes are allowed before the job is retried from scratch.
+    let sizeMicros = intent.sizeMicros;
+    let prepared: PreparedOrder | { invalid: string } = { invalid: 'not prepared' };
+    let opened: Awaited<ReturnType<typeof openLiveOrder>> | undefined;
+    for (let pass = 0; pass < MAX_RESIZE_PASSES; pass += 1) {
+      prepared = market ? await prepare({ ...intent, sizeMicros }, market) : { invalid: `market ${intent.marketId} is not in the registry` };
+      const plan = 'invalid' in prepared ? prepared : { venueOrderId: prepared.orderId, priceMicros: prepared.priceMicros, sizeMicros: prepared.sizeMicros };
+      opened = await openLiveOrder(db, intent, plan, gateDeps);
+      if (!('resizeTo' in opened)) break;
+      log.info({ intentId: intent.intentId, fromMicros: sizeMicros.toString(), toMicros: opened.resizeTo.toString() }, 'risk engine reduced a live order; signing it again');
+      sizeMicros = opened.resizeTo;
+    }
+    if (!opened || 'resizeTo' in opened) throw new Error(`live order for ${intent.intentId} still resized after ${MAX_RESIZE_PASSES} passes; will retry`);
     const bindings = { intentId: intent.intentId, agentId: intent.agentId, clientOrderId: opened.order.clientOrderId };
 
     // decided before (a redelivered job): re-publish what is known; never submit twice — a pending order is
@@ -84,7 +98,7 @@ export function createLiveExecution(deps: LiveExecutionDeps) {
     if (opened.replayed || opened.outcome || 'invalid' in prepared) {
       await deps.publish(opened.fills, opened.outcome);
       log.info({ ...bindings, status: opened.order.status, replayed: opened.replayed, reason: opened.order.reason }, 'live intent decided without a submit');
-      return { order: opened.order, fills: opened.fills, outcome: opened.outcome, replayed: opened.replayed, denial: opened.denial };
+      return { order: opened.order, fills: opened.fills, outcome: opened.outcome, replayed: opened.replayed, denial: opened.denial, reductions: [] };
     }
 
     const answer = await venue.submit(prepared);
@@ -99,7 +113,7 @@ export function createLiveExecution(deps: LiveExecutionDeps) {
     } else {
       log.warn({ ...venueBindings, why: answer.reason }, 'live order submit unconfirmed: pending_unknown until the venue shows it');
     }
-    return { order: recorded.order, fills: [], outcome: recorded.outcome, replayed: false, denial: undefined };
+    return { order: recorded.order, fills: [], outcome: recorded.outcome, replayed: false, denial: undefined, reductions: [] };
   }
 
   async function prepare(intent: OrderIntent, market: MarketInfo): Promise<PreparedOrder | { invalid: string }> {

@@ -23,6 +23,17 @@ export function createExecutorMetrics(registry?: Registry) {
       labelNames: ['code'] as const,
       registers,
     }),
+    reductions: new Counter({
+      name: 'floor_intent_size_reductions_total',
+      help: 'Intents the pre-trade engine approved at less than their size, by the check that cut them',
+      labelNames: ['check'] as const,
+      registers,
+    }),
+    dbOutages: new Counter({
+      name: 'floor_executor_db_outages_total',
+      help: 'Times the executor stopped taking jobs because Postgres was unreachable',
+      registers,
+    }),
     intentToFill: new Histogram({
       name: 'floor_intent_to_fill_seconds',
       help: "From the agent creating an intent to its fills being published (agent's clock to executor's clock)",

@@ -30,6 +30,8 @@ export const RISK_CODES = [
   'CORRELATED_POSITIONS_LIMIT',
   'CATEGORY_EXPOSURE_LIMIT',
   'EVENT_EXPOSURE_LIMIT',
+  // the agent's own limits do not hold together (its `risk:` override merged over the floor's); nothing trades
+  'RISK_CONFIG_INVALID',
 ] as const;
 
 export type RiskCode = (typeof RISK_CODES)[number];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, numberToMicros, parseMicros } from '@floor/domain';
+import { ConfigError, formatMicros, numberToMicros, parseMicros } from '@floor/domain';
 
 /**
  * The `risk:` section of config/floor.yaml, and the `risk:` block a strategy file may add.
@@ -234,6 +234,14 @@ export function resolveRiskLimits(config: RiskConfig, override?: AgentRiskOverri
     throw new ConfigError(`risk: ${PRICE_BAND_MESSAGE} (minPrice ${agent.minPrice}, maxPrice ${agent.maxPrice} after the merge)`);
   }
   return { agent, floor: config.floor };
+}
+
+/**
+ * An override as JSON that `AgentRiskOverride` parses back to the same value: money in dollars as decimal strings
+ * (the way a strategy file writes it), not micros. The Boss stores this in `agents.risk` for the executor.
+ */
+export function riskOverrideToJson(override: AgentRiskOverride): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(definedOnly(override)).map(([key, v]) => [key, typeof v === 'bigint' ? formatMicros(v) : v]));
 }
 
 /** ⌊amount × share⌋, with the share taken to the nearest millionth first: integer money, no float products. */

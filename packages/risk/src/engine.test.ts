@@ -314,3 +314,16 @@ describe('precedence', () => {
     expect(decide({ sizeMicros: 2_000n * USD, limitPriceMicros: 300_000n }, cheap)).toMatchObject({ ok: true, sizeMicros: 250n * USD });
   });
 });
+
+describe('resting orders', () => {
+  it('a GTC is not bound by the depth it would take: it rests what does not cross', () => {
+    // nothing on offer at or under the limit: a taker is denied, a maker order rests
+    const farAsk = book({ asks: [level(520_000n, 1_000n * USD)] });
+    expect(codeOf({ orderType: 'GTC' }, { book: farAsk })).toBe('OK');
+    expect(codeOf({ orderType: 'FAK' }, { book: farAsk })).toBe('INSUFFICIENT_LIQUIDITY');
+    // more than 25 % of the depth: a FAK is cut to it, a GTC is not
+    const wide = limits({ maxStakeUsd: 1_000n * USD });
+    expect(decide({ orderType: 'FAK', sizeMicros: 300n * USD }, {}, wide)).toMatchObject({ ok: true, sizeMicros: 250n * USD });
+    expect(decide({ orderType: 'GTC', sizeMicros: 300n * USD }, {}, wide)).toMatchObject({ ok: true, sizeMicros: 300n * USD, reductions: [] });
+  });
+});

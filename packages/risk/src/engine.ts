@@ -206,6 +206,13 @@ const stakeOf = (input: CheckInput) => notionalMicros(input.intent.limitPriceMic
 const bpsToMicros = (bps: number) => BigInt(Math.round(bps * 100)); // 1 bp of $1 = 100 micros
 const ppm = (fraction: number) => numberToMicros(fraction);
 
+/**
+ * A GTC order rests what does not cross (live), so it is not bound by the depth on offer: the liquidity checks
+ * are about what an order takes, and bind FAK and FOK orders only. (The paper exchange cancels a GTC's
+ * remainder, so there it is at most a partial fill, like an uncapped FAK.)
+ */
+const rests = (intent: OrderIntent) => intent.orderType === 'GTC';
+
 /** Levels of the side a BUY takes (asks) at or better than the limit. */
 function levelsWithinLimit(input: CheckInput): readonly BookLevel[] {
   return (input.view.book?.asks ?? []).filter((l) => l.priceMicros <= input.intent.limitPriceMicros);
@@ -286,6 +293,7 @@ const ENTRY_CHECKS: readonly Check[] = [
     // Visible depth = notional of the asks at or better than the limit: what this order could take at all.
     name: 'minLiquidity',
     run: (input) => {
+      if (rests(input.intent)) return pass;
       const depthMicros = levelsWithinLimit(input).reduce((sum, l) => sum + notionalMicros(l.priceMicros, l.sizeMicros, 'floor'), 0n);
       const minMicros = input.limits.agent.minLiquidityUsd;
       if (depthMicros >= minMicros) return pass;
@@ -339,6 +347,7 @@ const ENTRY_CHECKS: readonly Check[] = [
     // Reduces rather than denies: take at most a share of what is on offer, in whole 0.01-share steps.
     name: 'liquidityCap',
     run: (input) => {
+      if (rests(input.intent)) return pass;
       const depthSharesMicros = levelsWithinLimit(input).reduce((sum, l) => sum + l.sizeMicros, 0n);
       const capMicros = shareOfMicros(depthSharesMicros, input.limits.agent.maxDepthShare);
       if (input.sizeMicros <= capMicros) return pass;

@@ -8,20 +8,12 @@
  * - `stepBreakers`, `breakerRestrictions`: circuit breakers as a state machine of events.
  * - `RiskConfig`: the `risk:` section of floor.yaml; `AgentRiskOverride`: a strategy file's `risk:` block.
  *
- * Wiring into the executor (db/src/execution.ts `processIntent`), inside the transaction, before matching:
- *
- *   const limits = resolveRiskLimits(floorConfig.risk, agentSpec.risk);          // once per agent, cached
- *   const r = breakerRestrictions(breakerState, intent.agentId, floorConfig.risk, nowMs);
- *   const decision = evaluateIntent(intent, {
- *     nowMs, killSwitch: { global, agent, market },                              // reasons or null
- *     tradingState: { floor: mostRestrictive(bossFloor, r.floor), agent: mostRestrictive(bossAgent, r.agent) },
- *     sizeMultiplier: r.sizeMultiplier,
- *     market: market && { info: market, resolved }, book: book && { ...book, publishedMs: book.tsPublishedMs },
- *     floor: { bankrollMicros, equityMicros, dayStartEquityMicros: breakerState.floor.dayStartEquityMicros ?? equityMicros },
- *     positionMicros: position.sizeMicros, openPositions, recentOrders,
- *   }, limits);
- *   if (!decision.ok) → the existing denial path (it reads `code` and `message`; store `details` too)
- *   else match `{ ...intent, sizeMicros: decision.sizeMicros }`, then `checkIntent` on the match as today.
+ * Wiring into the executor (db/src/execution.ts `processIntent` and `decidePreTrade`, db/src/risk-view.ts): inside
+ * the agent's transaction, before matching, the executor builds the `PreTradeView` (positions, recent entries and
+ * equity from Postgres; kill switches, the Boss's published trading states and size multiplier, and marks from
+ * Redis), decides with `resolveRiskLimits(floorConfig.risk, agents.risk)`, matches the approved (possibly
+ * reduced) size, then runs `checkIntent` on the match as the last gate (cash against the real cost). The live
+ * path (`openLiveOrder`) runs the same two gates on the order as signed.
  */
 export * from './codes.js';
 export * from './check-intent.js';
