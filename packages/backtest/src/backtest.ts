@@ -4,7 +4,7 @@ import { createForecastBroker, createKernel, type DropReason, type ForecastBroke
 import { brierScore, calibrationTable, type CalibrationBucket, type CalibrationSample, type ForecastPort } from '@floor/llm';
 import { forecastBudgetLimits, getStrategy, type AnyStrategy } from '@floor/strategies';
 import { DrawdownTracker, periodReturns, roundTripStats, sharpeRatio, sortinoRatio, type RoundTrip, type RoundTripStats } from './metrics.js';
-import { createSimExecutor, type BacktestTrade } from './sim-executor.js';
+import { createSimExecutor, type BacktestOrder, type BacktestTrade } from './sim-executor.js';
 
 /**
  * A backtest: one strategy, run through the live agent's kernel (`createKernel`, clock = event time) over a stream of
@@ -120,6 +120,8 @@ export interface BacktestReport {
 
 export interface BacktestResult {
   readonly report: BacktestReport;
+  /** every intent the strategy sent and what became of it, in decision order (the live floor's `orders` table) */
+  readonly orders: readonly BacktestOrder[];
   readonly trades: readonly BacktestTrade[];
   readonly equity: readonly EquityPoint[];
   readonly roundTrips: readonly RoundTrip[];
@@ -328,7 +330,7 @@ export async function runBacktest(opts: RunBacktestOptions): Promise<BacktestRes
     fault: kernel.fault ? kernel.fault.error.message : null,
     forecasts: broker && opts.forecastPort ? forecastReport(opts.forecastPort.source, forecasts, winners, markets, broker.stats()) : null,
   };
-  return { report, trades, equity, roundTrips: trips.closed, forecasts };
+  return { report, orders: executor.orders(), trades, equity, roundTrips: trips.closed, forecasts };
 }
 
 /** Budget and cooldown of an AI strategy's `llm` params; generous defaults when a strategy has none. */

@@ -58,13 +58,13 @@ function formatCounts(counts: Readonly<Record<string, number | undefined>>): str
     .join(', ');
 }
 
-/** The result as JSON: report, trades and equity curve, with bigints as decimal strings. */
+/** The result as JSON: report, orders, trades and equity curve, with bigints as decimal strings. */
 export function resultToJson(result: BacktestResult): string {
-  const body = { report: result.report, trades: result.trades, equity: result.equity, roundTrips: result.roundTrips };
+  const body = { report: result.report, orders: result.orders, trades: result.trades, equity: result.equity, roundTrips: result.roundTrips };
   return `${JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`;
 }
 
-const CSV_COLUMNS = ['seq', 'time', 'kind', 'market_id', 'token_id', 'outcome', 'side', 'price', 'size', 'fee', 'cash_delta', 'realized_pnl', 'reason'] as const;
+const CSV_COLUMNS = ['seq', 'time', 'kind', 'fill_id', 'intent_id', 'market_id', 'token_id', 'outcome', 'side', 'price', 'size', 'fee', 'cash_delta', 'realized_pnl', 'reason'] as const;
 
 /** Trades as CSV: one row per fill, amounts in USD / shares with six decimals, times in ISO 8601. */
 export function tradesCsv(trades: readonly BacktestTrade[]): string {
@@ -73,6 +73,8 @@ export function tradesCsv(trades: readonly BacktestTrade[]): string {
       String(t.seq),
       new Date(t.tsMs).toISOString(),
       t.kind,
+      t.fillId,
+      t.intentId ?? '',
       t.marketId,
       t.tokenId,
       t.outcome,

@@ -7,6 +7,7 @@ import {
   type OrderIntent,
   type OrderOutcome,
   type OrderStatus,
+  type OrderType,
   type PositionState,
   type Side,
 } from '@floor/domain';
@@ -37,6 +38,8 @@ export interface BacktestTrade {
   readonly seq: number;
   readonly fillId: string;
   readonly kind: FillKind;
+  /** the intent the fill executes; null for a settlement */
+  readonly intentId: string | null;
   readonly tsMs: number;
   readonly marketId: string;
   readonly tokenId: string;
@@ -50,6 +53,28 @@ export interface BacktestTrade {
   readonly realizedPnlMicros: bigint;
   /** the intent's reason; `settlement` for a payout at resolution */
   readonly reason: string;
+}
+
+/** One decided intent as the backtest reports it: the `orders` row the executor would write for it. */
+export interface BacktestOrder {
+  readonly intentId: string;
+  readonly clientOrderId: string;
+  /** when it was decided (event time) */
+  readonly tsMs: number;
+  readonly marketId: string;
+  readonly tokenId: string;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly limitPriceMicros: bigint;
+  readonly sizeMicros: bigint;
+  readonly status: OrderStatus;
+  readonly filledSizeMicros: bigint;
+  /** why it did not fill completely ('' when it did); for a denial `CODE: message`, as the executor writes it */
+  readonly reason: string;
+  /** the strategy's reason for the intent */
+  readonly intentReason: string;
+  /** the event the intent was decided on (a market event's id, or a fill's or outcome's) */
+  readonly causationId: string;
 }
 
 export interface HeldPosition extends PositionState {
@@ -71,6 +96,8 @@ export interface SimExecutor {
   readonly realizedPnlMicros: bigint;
   positions(): ReadonlyMap<string, HeldPosition>;
   trades(): readonly BacktestTrade[];
+  /** every intent decided, in decision order */
+  orders(): readonly BacktestOrder[];
   orderCounts(): Readonly<Record<OrderStatus, number>>;
 }
 
@@ -82,7 +109,8 @@ export function createSimExecutor(agentId: string, capitalMicros: bigint): SimEx
   const positions = new Map<string, HeldPosition>();
   const resolved = new Set<string>();
   const trades: BacktestTrade[] = [];
-  const orders: Record<OrderStatus, number> = { filled: 0, partially_filled: 0, unfilled: 0, denied: 0, rejected: 0 };
+  const orders: BacktestOrder[] = [];
+  const orderCounts: Record<OrderStatus, number> = { filled: 0, partially_filled: 0, unfilled: 0, denied: 0, rejected: 0 };
   const outcomeLabels = new Map<string, string>();
 
   function post(args: {
@@ -110,6 +138,7 @@ export function createSimExecutor(agentId: string, capitalMicros: bigint): SimEx
       seq: Number(seq),
       fillId: args.fillId,
       kind: args.kind,
+      intentId: args.intent?.intentId ?? null,
       tsMs: args.nowMs,
       marketId: args.marketId,
       tokenId: args.tokenId,
@@ -145,8 +174,24 @@ export function createSimExecutor(agentId: string, capitalMicros: bigint): SimEx
   }
 
   function outcomeOf(intent: OrderIntent, status: OrderStatus, filledSizeMicros: bigint, reason: string, nowMs: number): OrderOutcome {
-    orders[status] += 1;
+    orderCounts[status] += 1;
     const clientOrderId = clientOrderIdFor(intent.intentId);
+    orders.push({
+      intentId: intent.intentId,
+      clientOrderId,
+      tsMs: nowMs,
+      marketId: intent.marketId,
+      tokenId: intent.tokenId,
+      side: intent.side,
+      orderType: intent.orderType,
+      limitPriceMicros: intent.limitPriceMicros,
+      sizeMicros: intent.sizeMicros,
+      status,
+      filledSizeMicros,
+      reason,
+      intentReason: intent.reason,
+      causationId: intent.causationId,
+    });
     return {
       type: 'order',
       v: 1,
@@ -245,6 +290,7 @@ export function createSimExecutor(agentId: string, capitalMicros: bigint): SimEx
     },
     positions: () => positions,
     trades: () => trades,
-    orderCounts: () => ({ ...orders }),
+    orders: () => orders,
+    orderCounts: () => ({ ...orderCounts }),
   };
 }

@@ -156,6 +156,21 @@ describe('kernel', () => {
     expect(k.onMarketEvent(book('yes', 490_000, 510_000))).toHaveLength(1);
   });
 
+  it("dates a position by the event time of the decision that opened it, not by the fill's wall clock", () => {
+    // live, a fill carries the executor's clock, while a replayed dataset's events (and ctx.nowMs) are from another time
+    const wallClockMs = 1_900_000_000_000;
+    const k = kernelWith(scripted((_ctx, ev) => (ev.type === 'book' && ev.tokenId === 'yes' ? [buyYes()] : [])));
+    const [intent] = k.onMarketEvent(book('yes', 490_000, 510_000, { ts: 7_000 }));
+    if (!intent) throw new Error('expected an intent');
+    k.onMarketEvent(book('no', 480_000, 520_000, { ts: 8_000 }));
+    k.onAgentEvent(fill({ fillSeq: 1n, intentId: intent.intentId, tsMs: wallClockMs }));
+    expect(k.portfolioView().position('yes')?.openedAtMs).toBe(7_000);
+
+    // a fill no pending intent explains is dated by the latest event time the kernel has seen
+    k.onAgentEvent(fill({ fillSeq: 2n, tokenId: 'no', intentId: 'int_unknown', tsMs: wallClockMs }));
+    expect(k.portfolioView().position('no')?.openedAtMs).toBe(8_000);
+  });
+
   it('caps a BUY by the cash not already reserved, and never below zero', () => {
     const drops: DroppedDraft[] = [];
     const strategy = scripted((_ctx, ev) => (ev.type === 'book' ? [{ ...buyYes(usd(100), 500_000n), tokenId: ev.tokenId }] : []));

@@ -238,6 +238,8 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
   let lastFillSeq = 0n;
   let strategyFillSeq = 0n;
   let fault: KernelFault | undefined;
+  /** the latest market event time seen: the clock strategies decide by (`ctx.nowMs`) */
+  let eventClockMs: number | undefined;
 
   const reservedMicros = (): bigint => [...pending.values()].reduce((sum, p) => sum + p.reservedMicros, 0n);
 
@@ -420,6 +422,18 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
     return intents;
   }
 
+  /**
+   * When a position opened, on the strategies' clock (event time): the event time of the decision whose fill opened
+   * it. Not the fill's own `tsMs`: that is the executor's wall clock, which matches event time only on a live feed;
+   * on a replayed dataset it would date the position long after every `ctx.nowMs`, and holding-time exits would
+   * never fire (nor agree with a backtest of the same data, where fills carry event time).
+   */
+  function openingTimeOf(fill: FillApplied): number {
+    const p = pending.get(fill.tokenId);
+    if (p && fill.intentId !== null && p.intentId === fill.intentId) return p.tsEventMs;
+    return eventClockMs ?? fill.tsMs;
+  }
+
   /** Mirrors the executor's ledger posting for one fill (`fillEffect`); false when the mirror has diverged. */
   function applyFill(fill: FillApplied): boolean {
     const held = positions.get(fill.tokenId);
@@ -444,7 +458,7 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
       held.sizeMicros = effect.position.sizeMicros;
       held.costMicros = effect.position.costMicros;
     } else {
-      positions.set(fill.tokenId, { marketId: fill.marketId, ...effect.position, openedAtMs: fill.tsMs, openedAtEstimated: false });
+      positions.set(fill.tokenId, { marketId: fill.marketId, ...effect.position, openedAtMs: openingTimeOf(fill), openedAtEstimated: false });
     }
     // the fill spent part of what its BUY had reserved; release that part now rather than at the outcome
     const p = pending.get(fill.tokenId);
@@ -518,6 +532,7 @@ export function createKernel<P, S>(opts: KernelOptions<P, S>): Kernel {
     onMarketEvent(event, tsPublishedMs = event.tsPublishedMs) {
       requireRestored();
       absorb(event);
+      if (eventClockMs === undefined || event.tsEventMs > eventClockMs) eventClockMs = event.tsEventMs;
       expirePending(event.tsEventMs);
       if (fault) return [];
       const frozen = Object.freeze(event);

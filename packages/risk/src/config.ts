@@ -65,7 +65,7 @@ const agentLimitFields = {
     .gt(0)
     .max(1)
     .describe(
-      'an entry takes at most this share of the visible depth at or better than its limit; a larger one is reduced, not denied. Default 0.25',
+      'an entry takes at most this share of the visible depth at or better than its limit; a larger one is reduced, not denied (1 = no cap). Default 0.25',
     ),
 } as const;
 

@@ -205,6 +205,11 @@ describe('liquidity-aware size cap (25 % of the depth at or better than the limi
     expect(decide({ sizeMicros: 150n * USD }, { book: book({ asks: [level(500_000n, 401n * USD + 30_000n)] }) })).toMatchObject({ ok: true, sizeMicros: 100_250_000n });
   });
 
+  it('a share of 1 means no cap: an order larger than the depth keeps its size (it takes what is there)', () => {
+    const d = decide({ sizeMicros: 2_000n * USD, limitPriceMicros: 200_000n }, { book: book({ asks: [level(200_000n, 1_000n * USD)] }) }, limits({ maxDepthShare: 1, maxStakeUsd: 1_000n * USD, maxTradeShare: 1, maxDeployedShare: 1 }));
+    expect(d.ok && d.reductions).toEqual([]);
+  });
+
   it('denies when the cap is below the market minimum order', () => {
     // 19.99 shares on offer → 4.9975 → 4.99 < 5
     expect(decide({ sizeMicros: 10n * USD }, { book: book({ asks: [level(500_000n, 19_990_000n), level(510_000n, 1_000n * USD)] }) }, limits({ minLiquidityUsd: 0n }))).toMatchObject({

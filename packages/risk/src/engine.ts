@@ -348,6 +348,9 @@ const ENTRY_CHECKS: readonly Check[] = [
     name: 'liquidityCap',
     run: (input) => {
       if (rests(input.intent)) return pass;
+      // a share of 1 is "all that is on offer": an order that does not rest takes no more than that anyway, so
+      // there is nothing to reduce (and the order keeps the size the agent asked for, as a backtest records it)
+      if (input.limits.agent.maxDepthShare >= 1) return pass;
       const depthSharesMicros = levelsWithinLimit(input).reduce((sum, l) => sum + l.sizeMicros, 0n);
       const capMicros = shareOfMicros(depthSharesMicros, input.limits.agent.maxDepthShare);
       if (input.sizeMicros <= capMicros) return pass;
