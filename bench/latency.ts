@@ -23,7 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { busNames, createRedis, Queues } from '@floor/bus';
-import { dropDatabase, ensureDatabase, migrateDb } from '@floor/db';
+import { sql } from 'drizzle-orm';
+import { createDb, dropDatabase, ensureDatabase, migrateDb } from '@floor/db';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
@@ -118,6 +119,13 @@ async function main(): Promise<void> {
       'feed:',
       '  source: simulator',
       `  ratePerSec: ${rate}`,
+      // the probes trade on every book update: lift the order-rate limits so every intent is decided by matching
+      'risk:',
+      '  agent: { maxOrdersPerWindow: 1000000 }',
+      '  floor: { maxOrdersPerMarketWindow: 1000000 }',
+      // the probe loses the spread on every round trip by design: its losing streak is not a reason to stop it
+      '  breakers: { maxConsecutiveLosses: 1000000 }',
+      'evolution: { enabled: false }',
       'checkpointIntervalMs: 5000',
       'metricsPorts: { monitor: 0, executor: 0, collector: 0, boss: 0, auditor: 0 }',
       '',
@@ -167,12 +175,20 @@ async function main(): Promise<void> {
       ['event → intent', stats(eventToIntent)],
       ['intent → fill', stats(intentToFill)],
     ];
+    // what became of the intents, so a reader sees whether the fill latency covers most of them
+    const dbHandle = createDb(dbUrl.toString(), { max: 1, applicationName: 'bench-latency' });
+    const outcomes = (
+      await dbHandle.db.execute(sql`SELECT status, split_part(reason, ':', 1) AS code, COUNT(*)::int AS n FROM orders GROUP BY 1, 2 ORDER BY 3 DESC`)
+    ).rows as Array<{ status: string; code: string; n: number }>;
+    await dbHandle.close();
+
     const out: string[] = [];
     out.push(`floor latency, ${agents} agents, ${rate} market events/s, ${seconds} s window (loopback, ${new Date().toISOString()})`);
     out.push(`${'path'.padEnd(40)}${'n'.padStart(7)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'max ms'.padStart(10)}`);
     for (const [label, s] of rows) out.push(`${label.padEnd(40)}${String(s.n).padStart(7)}${ms(s.p50).padStart(10)}${ms(s.p99).padStart(10)}${ms(s.max).padStart(10)}`);
     const hopP99 = stats(hop).p99;
     const e2i = stats(eventToIntent).p99;
+    out.push(`order outcomes over the whole run: ${outcomes.map((o) => `${o.status}${o.code ? ` ${o.code}` : ''} ${o.n}`).join(', ')}`);
     out.push(`event→intent p99 / two raw Redis hops p99 = ${(e2i / (2 * hopP99)).toFixed(1)}× (design target ≤ 10×)`);
     process.stdout.write(`${out.join('\n')}\n`);
     if (eventToIntent.length === 0 || intentToFill.length === 0) {

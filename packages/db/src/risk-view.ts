@@ -68,12 +68,11 @@ export async function readPreTradeView(
   const { inputs, nowMs } = args;
   const limits = await readAgentRiskLimits(tx, intent.agentId, inputs.risk);
   const windowMs = Math.max(inputs.risk.floor.marketRateWindowMs, limits.ok ? limits.limits.agent.rateWindowMs : inputs.risk.agent.rateWindowMs);
-  const [openPositions, recentOrders, cashMicros, dayStart] = await Promise.all([
-    readOpenPositions(tx),
-    readRecentEntries(tx, nowMs - windowMs),
-    readFloorCash(tx),
-    readDayStartEquity(tx, utcDayStartMs(nowMs)),
-  ]);
+  // one after another: a transaction is one connection, and pg serialises (and will refuse) concurrent queries on it
+  const openPositions = await readOpenPositions(tx);
+  const recentOrders = await readRecentEntries(tx, nowMs - windowMs);
+  const cashMicros = await readFloorCash(tx);
+  const dayStart = await readDayStartEquity(tx, utcDayStartMs(nowMs));
   const marks = openPositions.length > 0 ? await inputs.marks([...new Set(openPositions.map((p) => p.tokenId))]) : new Map<string, bigint>();
   const equityMicros = openPositions.reduce((sum, p) => {
     const mark = marks.get(p.tokenId);
