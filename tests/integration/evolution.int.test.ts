@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, readTradingStates } from '@floor/bus';
+import { busNames, createRedis, readTradingStates, requestBreakerReset } from '@floor/bus';
 import { parseFloorConfig, type FloorConfig } from '@floor/config';
 import { createDb, listAgents, listEvolutionDecisions, readAgentPortfolio, type DbHandle } from '@floor/db';
 import { createRng, randomEntryReturns } from '@floor/evolution';
@@ -148,6 +148,14 @@ describe('Floor Boss evaluation period and breakers', () => {
     expect(await again.tick(Date.now())).toEqual([]);
     expect(again.current.tripCounts['lossStreak/agent:streaky']).toBe(1);
     expect(Object.keys(again.current.tripCounts)).toHaveLength(events.length);
+
+    // an operator's reset (`floor breaker reset lossStreak --agent streaky`) reaches the Boss through Redis
+    await requestBreakerReset(redis, names, { breaker: 'lossStreak', scope: 'agent:streaky', by: 'ops', tsMs: Date.now() });
+    const reset = await again.tick(Date.now());
+    expect(reset).toContainEqual(expect.objectContaining({ breaker: 'lossStreak', scope: 'agent:streaky', transition: 'reset' }));
+    const after = await collectFloorStatus({ db: dbHandle.db, redis, names });
+    expect(after.breakers?.agents.find((a) => a.agentId === 'streaky')?.state).not.toBe('reducing');
+    expect(await again.tick(Date.now())).toEqual([]);
   });
 
   it('promotes the edge agent (clone file, lineage, decisions, audit), retires the loser, moves capital to the edge, promotes no no-edge agent', async () => {

@@ -4,6 +4,7 @@ import { redactUrl } from '@floor/db';
 import { registerAgents } from './commands/agents.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerBreaker } from './commands/breaker.js';
 import { registerData } from './commands/data.js';
 import { registerKill } from './commands/kill.js';
 import { registerStatus } from './commands/status.js';
@@ -13,7 +14,7 @@ import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type RegisterCommand } from './context
  * `floor`: the operator's command line. Exit codes: 0 ok, 1 error (a dependency down, a failed write),
  * 2 usage (unknown command or option, bad argument). Each command lives in commands/.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerAudit, registerBacktest, registerData];
+const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerAgents, registerKill, registerBreaker, registerAudit, registerBacktest, registerData];
 
 function buildProgram(env: Env): Command {
   const program = new Command('floor')

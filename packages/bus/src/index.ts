@@ -5,3 +5,4 @@ export * from './heartbeat.js';
 export * from './kill-switch.js';
 export * from './queues.js';
 export * from './trading-state.js';
+export * from './breaker-reset.js';

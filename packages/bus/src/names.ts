@@ -34,6 +34,8 @@ export function busNames(prefix: string) {
     bossAgentsKey: `${p}:boss:agents`,
     /** trading state of a scope ('floor' or 'agent:<id>') as the Boss's breakers set it (JSON, see trading-state.ts) */
     tradingStateKey: (scope: string) => `${p}:risk:state:${scope}`,
+    /** operators' requests to reset a tripped breaker (`floor breaker reset`), applied by the Boss in order */
+    breakerResetRequestsKey: `${p}:risk:reset-requests`,
     /** BullMQ's own key prefix */
     bullPrefix: `${p}:bull`,
   } as const;

@@ -4,6 +4,7 @@ import {
   agentTradingScope,
   floorTradingScope,
   publishTradingStates,
+  takeBreakerResetRequests,
   type BusNames,
   type PublishedTradingState,
 } from '@floor/bus';
@@ -11,6 +12,7 @@ import { BookSnapshot, midMicros, notionalMicros } from '@floor/domain';
 import { listAgents, loadBreakerState, readAgentPortfolio, readTradeFills, saveBreakerStep, type AgentPortfolio, type Db } from '@floor/db';
 import {
   agentScope,
+  BREAKER_NAMES,
   breakerRestrictions,
   breakerStateToJson,
   initialBreakerState,
@@ -18,6 +20,8 @@ import {
   runBreakers,
   type BreakerEvent,
   type BreakerInput,
+  type BreakerName,
+  type BreakerScope,
   type BreakerState,
   type RiskConfig,
 } from '@floor/risk';
@@ -113,7 +117,9 @@ export class BreakerRunner {
     const equity = await this.readEquity(rows.map((r) => r.id));
     const active = rows.filter((r) => r.status === 'active').map((r) => r.id);
     const agentEquities = new Map([...equity.perAllottedDollar].filter(([id]) => active.includes(id)));
-    const step = runBreakers(this.state, breakerInputsOf(folded.closed, { floorMicros: equity.floorMicros, agents: agentEquities }, nowMs), this.opts.risk);
+    const resets = await this.takeResetRequests(nowMs);
+    const inputs = [...resets, ...breakerInputsOf(folded.closed, { floorMicros: equity.floorMicros, agents: agentEquities }, nowMs)];
+    const step = runBreakers(this.state, inputs, this.opts.risk);
     await this.commit(step.state, folded.open, fills.at(-1)?.seq ?? this.lastFillSeq, step.events);
     await this.publish(active, nowMs);
     return step.events;
@@ -132,6 +138,22 @@ export class BreakerRunner {
     const step = runBreakers(this.state, inputs, this.opts.risk);
     await this.commit(step.state, this.open, this.lastFillSeq, step.events);
     return step.events;
+  }
+
+  /** Operators' reset requests (`floor breaker reset`), as manual-reset inputs; a request naming no breaker is logged. */
+  private async takeResetRequests(nowMs: number): Promise<BreakerInput[]> {
+    const { requests, invalid } = await takeBreakerResetRequests(this.opts.redis, this.opts.names);
+    for (const entry of invalid) this.opts.log.error({ entry }, 'ignoring a malformed breaker reset request');
+    const inputs: BreakerInput[] = [];
+    for (const r of requests) {
+      if (!(BREAKER_NAMES as readonly string[]).includes(r.breaker)) {
+        this.opts.log.error({ breaker: r.breaker, known: BREAKER_NAMES }, 'ignoring a reset request for an unknown breaker');
+        continue;
+      }
+      this.opts.log.info({ breaker: r.breaker, scope: r.scope, by: r.by }, 'manual breaker reset requested');
+      inputs.push({ type: 'manualReset', breaker: r.breaker as BreakerName, scope: r.scope as BreakerScope, by: r.by, tsMs: nowMs });
+    }
+    return inputs;
   }
 
   private async load(): Promise<void> {
