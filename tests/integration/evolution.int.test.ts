@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, readTradingStates, requestBreakerReset } from '@floor/bus';
+import { busNames, createRedis, floorTradingScope, readTradingStates, recordVenueCall, requestBreakerReset } from '@floor/bus';
 import { parseFloorConfig, type FloorConfig } from '@floor/config';
 import { createDb, listAgents, listEvolutionDecisions, readAgentPortfolio, type DbHandle } from '@floor/db';
 import { createRng, randomEntryReturns } from '@floor/evolution';
@@ -156,6 +156,13 @@ describe('Floor Boss evaluation period and breakers', () => {
     const after = await collectFloorStatus({ db: dbHandle.db, redis, names });
     expect(after.breakers?.agents.find((a) => a.agentId === 'streaky')?.state).not.toBe('reducing');
     expect(await again.tick(Date.now())).toEqual([]);
+
+    // the exchange failing a third of the calls (counted by the collector and executor in Redis) pauses new orders
+    for (let i = 0; i < 30; i += 1) await recordVenueCall(redis, names, i % 3 !== 0);
+    // the Boss reads whole seconds only: the next tick, a second later, sees these
+    const api = await again.tick(Date.now() + 1_000);
+    expect(api).toContainEqual(expect.objectContaining({ breaker: 'apiErrors', scope: 'floor', transition: 'tripped' }));
+    expect((await readTradingStates(redis, names, [floorTradingScope])).get(floorTradingScope)?.state).toBe('reducing');
   });
 
   it('promotes the edge agent (clone file, lineage, decisions, audit), retires the loser, moves capital to the edge, promotes no no-edge agent', async () => {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { busNames, createRedis, createSettlementsQueue, startHeartbeat } from '@floor/bus';
+import { busNames, createRedis, createSettlementsQueue, recordVenueCall, startHeartbeat } from '@floor/bus';
 import { floorConfigPathOf, loadEnv, loadFloorConfig, parseFloorConfig } from '@floor/config';
 import { createDb } from '@floor/db';
 import { createCollectorMetrics, createMarketsWriter, readCollectorCursor, runCollector, sourceFromConfig } from '@floor/feed';
@@ -31,6 +31,8 @@ const source = sourceFromConfig(floorConfig.feed, env.FLOOR_ROOT, {
   limiter: new RedisRateLimiter({ redis, keyPrefix: names.prefix }),
   log,
   metrics: createLiveFeedMetrics(registry),
+  // counted for the Boss's API-error breaker; a lost count is not worth disturbing the feed for
+  onVenueCall: (ok) => void recordVenueCall(redis, names, ok).catch(() => undefined),
 });
 try {
   await source.open?.();

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { floorConfigPathOf, loadEnv, loadFloorConfig } from '@floor/config';
-import { busNames, createRedis, startHeartbeat } from '@floor/bus';
+import { busNames, createRedis, recordVenueCall, startHeartbeat } from '@floor/bus';
 import { createDb } from '@floor/db';
 import { createExecutor, openLiveVenue } from '@floor/execution';
+import { countingVenue } from '@floor/live-venue';
 import { createLogger, createMetricsRegistry, installShutdown, serveMetrics } from '@floor/telemetry';
 
 /** The executor: the one door to the exchange (paper, and live behind three gates: see @floor/execution live-gates). */
@@ -33,7 +34,9 @@ try {
 }
 
 // gates 1 and 2; says once which wallet and host live orders use (gate 3 is each agent's `live: true`)
-const venue = openLiveVenue({ execution: floorConfig.execution, env, log });
+const opened = openLiveVenue({ execution: floorConfig.execution, env, log });
+// every exchange call is counted for the Boss's API-error breaker (a failed count is not worth failing a trade for)
+const venue = opened && countingVenue(opened, (ok) => void recordVenueCall(redis, names, ok).catch(() => undefined));
 const executor = createExecutor({
   db: db.db,
   redis,

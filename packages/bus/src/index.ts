@@ -6,3 +6,4 @@ export * from './kill-switch.js';
 export * from './queues.js';
 export * from './trading-state.js';
 export * from './breaker-reset.js';
+export * from './venue-calls.js';

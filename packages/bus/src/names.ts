@@ -36,6 +36,8 @@ export function busNames(prefix: string) {
     tradingStateKey: (scope: string) => `${p}:risk:state:${scope}`,
     /** operators' requests to reset a tripped breaker (`floor breaker reset`), applied by the Boss in order */
     breakerResetRequestsKey: `${p}:risk:reset-requests`,
+    /** per-second counts of venue API calls (ok / err) from every process that calls the exchange, for the API-error breaker */
+    venueCallsKey: (epochSecond: number) => `${p}:venue:calls:${epochSecond}`,
     /** BullMQ's own key prefix */
     bullPrefix: `${p}:bull`,
   } as const;

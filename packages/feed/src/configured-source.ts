@@ -15,6 +15,8 @@ export interface LiveSourceDeps {
   readonly limiter: RateLimiterLike;
   readonly log: Logger;
   readonly metrics?: LiveFeedMetrics;
+  /** told whether each venue HTTP call worked (for the API-error breaker) */
+  readonly onVenueCall?: (ok: boolean) => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export function sourceFromConfig(feed: FloorConfig['feed'], rootDir: string, liv
         limiter: live.limiter,
         log: live.log,
         ...(live.metrics ? { metrics: live.metrics } : {}),
+        ...(live.onVenueCall ? { onVenueCall: live.onVenueCall } : {}),
       });
     }
   }

@@ -74,6 +74,8 @@ export interface PolymarketSourceOptions {
   readonly metrics?: LiveFeedMetrics;
   /** backoff of retried HTTP calls (429 / 5xx / timeouts) */
   readonly httpBackoff?: BackoffOptions;
+  /** told whether each venue HTTP call worked (the Boss's API-error breaker counts them) */
+  readonly onVenueCall?: (ok: boolean) => void;
   readonly reconnectBackoff?: BackoffOptions;
 }
 
@@ -114,6 +116,7 @@ export class PolymarketSource implements MarketSource {
       ...(options.metrics ? { metrics: options.metrics.http } : {}),
       ...(options.httpTimeoutMs === undefined ? {} : { timeoutMs: options.httpTimeoutMs }),
       ...(options.httpBackoff ? { backoff: options.httpBackoff } : {}),
+      ...(options.onVenueCall ? { onCall: options.onVenueCall } : {}),
     });
     this.#gamma = new GammaClient(http, options.gammaUrl);
     this.#clob = new ClobPublicClient(http, options.clobUrl);

@@ -5,3 +5,4 @@
 export * from './port.js';
 export * from './order-signing.js';
 export * from './clob-venue.js';
+export * from './counting-venue.js';

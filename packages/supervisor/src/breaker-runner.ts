@@ -4,6 +4,7 @@ import {
   agentTradingScope,
   floorTradingScope,
   publishTradingStates,
+  readVenueCalls,
   takeBreakerResetRequests,
   type BusNames,
   type PublishedTradingState,
@@ -99,6 +100,8 @@ export class BreakerRunner {
   private loaded = false;
   private lastSaved = '';
   private lastPublished = '';
+  /** the last whole second of venue-call counts fed to the breakers */
+  private lastVenueSecond: number | undefined;
 
   constructor(private readonly opts: BreakerRunnerOptions) {}
 
@@ -118,7 +121,8 @@ export class BreakerRunner {
     const active = rows.filter((r) => r.status === 'active').map((r) => r.id);
     const agentEquities = new Map([...equity.perAllottedDollar].filter(([id]) => active.includes(id)));
     const resets = await this.takeResetRequests(nowMs);
-    const inputs = [...resets, ...breakerInputsOf(folded.closed, { floorMicros: equity.floorMicros, agents: agentEquities }, nowMs)];
+    const apiCalls = await this.takeVenueCalls(nowMs);
+    const inputs = [...resets, ...apiCalls, ...breakerInputsOf(folded.closed, { floorMicros: equity.floorMicros, agents: agentEquities }, nowMs)];
     const step = runBreakers(this.state, inputs, this.opts.risk);
     await this.commit(step.state, folded.open, fills.at(-1)?.seq ?? this.lastFillSeq, step.events);
     await this.publish(active, nowMs);
@@ -138,6 +142,21 @@ export class BreakerRunner {
     const step = runBreakers(this.state, inputs, this.opts.risk);
     await this.commit(step.state, this.open, this.lastFillSeq, step.events);
     return step.events;
+  }
+
+  /**
+   * Venue API calls the collector and executor counted since the last tick, whole seconds only, as the API-error
+   * breaker's inputs. Not persisted: after a Boss restart the breaker re-reads what Redis still holds (10 minutes).
+   */
+  private async takeVenueCalls(nowMs: number): Promise<BreakerInput[]> {
+    const through = Math.floor(nowMs / 1000) - 1;
+    const after = this.lastVenueSecond ?? through - 60;
+    const buckets = await readVenueCalls(this.opts.redis, this.opts.names, after, through);
+    this.lastVenueSecond = through;
+    return buckets.flatMap((b) => [
+      ...Array.from({ length: b.ok }, () => ({ type: 'apiCall' as const, ok: true, tsMs: b.epochSecond * 1000 })),
+      ...Array.from({ length: b.err }, () => ({ type: 'apiCall' as const, ok: false, tsMs: b.epochSecond * 1000 })),
+    ]);
   }
 
   /** Operators' reset requests (`floor breaker reset`), as manual-reset inputs; a request naming no breaker is logged. */

@@ -64,6 +64,8 @@ export interface HttpTransportOptions {
   /** the pause between attempts; default a timer that the call's signal cuts short */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly fetch?: typeof fetch;
+  /** told after every attempt whether the venue answered well (2xx) or not (429, 5xx, timeout, no connection) */
+  readonly onCall?: (ok: boolean) => void;
 }
 
 export interface HttpCall<T> {
@@ -101,6 +103,8 @@ export class HttpTransport {
       const result = await this.#attempt(call);
       const status = result.kind === 'answer' ? String(result.status) : result.reason;
       this.#opts.metrics?.responses.inc({ family: call.family, status });
+      // a 4xx other than 429 is our request's fault, not the venue's: it does not count against the venue
+      this.#opts.onCall?.(result.kind === 'answer' && (result.status < 500 && result.status !== 429));
 
       if (result.kind === 'answer' && result.status >= 200 && result.status < 300) {
         const parsed = call.parse(result.body);
