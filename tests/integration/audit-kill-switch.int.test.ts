@@ -5,6 +5,7 @@ import { createDb, listFindings, type DbHandle } from '@floor/db';
 import { appendToStream, busNames, createRedis, readKillSwitch, setAgentKillSwitch, STREAM_MAXLEN, type BusNames } from '@floor/bus';
 import type { AlertEvent } from '@floor/alerts';
 import { createLogger } from '@floor/telemetry';
+import { RiskConfig } from '@floor/risk';
 import {
   auditFill,
   AuditRules,
@@ -13,12 +14,15 @@ import {
   recordOutcomes,
   startFillAuditConsumer,
   type CriticalFindingMode,
+  type FillAuditContext,
 } from '@floor/audit';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 import { seedAgent, writeTradeFill } from '../setup/fill-writer.js';
 
 const USD = 1_000_000n;
 const log = createLogger('audit-kill-switch-test', 'silent');
+/** A stake limit above the $1,200 overspend: what these tests plant is negative cash (audit-rules.int.test.ts: limits). */
+const context: FillAuditContext = { risk: RiskConfig.parse({ agent: { maxStakeUsd: 5_000 } }) };
 
 describe('a critical audit finding trips the configured kill switch', () => {
   const ctx = { handle: undefined as unknown as DbHandle, drop: async () => undefined as void };
@@ -61,7 +65,7 @@ describe('a critical audit finding trips the configured kill switch', () => {
     const alerts: AlertEvent[] = [];
     const bad = await overspend();
     const consumer = await startFillAuditConsumer({
-      db: ctx.handle.db, redis: streamRedis, stream: names.fillsStream, group: 'auditor', consumer: 'auditor-1', log,
+      db: ctx.handle.db, context, redis: streamRedis, stream: names.fillsStream, group: 'auditor', consumer: 'auditor-1', log,
       blockMs: 100, onNewFindings: handler('agent', alerts),
     });
     try {
@@ -85,13 +89,13 @@ describe('a critical audit finding trips the configured kill switch', () => {
 
   it('floor mode sets the floor switch; none mode records the finding and trips nothing', async () => {
     const bad = await overspend();
-    const outcomes = await auditFill(ctx.handle.db, bad);
+    const outcomes = await auditFill(ctx.handle.db, bad, context);
 
     expect(await recordOutcomes(ctx.handle.db, outcomes, undefined, handler('none'))).toHaveLength(1);
     expect(await readKillSwitch(redis, names, 'beta')).toEqual({ global: false, reason: '' });
 
     const other = await writeTradeFill(ctx.handle.db, { agentId: 'beta', marketId: 'm5', tokenId: 'yes5', side: 'BUY', priceMicros: 500_000n, sizeMicros: USD });
-    expect(await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, other), undefined, handler('floor'))).toHaveLength(1);
+    expect(await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, other, context), undefined, handler('floor'))).toHaveLength(1);
     expect(await redis.get(names.killSwitchKey)).not.toBeNull();
     expect(await redis.get(names.agentKillKey('beta'))).toBeNull();
   });
@@ -104,16 +108,16 @@ describe('a critical audit finding trips the configured kill switch', () => {
 
   it('does not overrule an operator: a finding already on record trips nothing again', async () => {
     const bad = await overspend();
-    await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, bad), undefined, handler('agent'));
+    await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, bad, context), undefined, handler('agent'));
     await setAgentKillSwitch(redis, names, 'beta', false, 'operator cleared it');
     // the auditor re-checks the fill (after a crash): same finding, already stored
-    expect(await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, bad), undefined, handler('agent'))).toHaveLength(0);
+    expect(await recordOutcomes(ctx.handle.db, await auditFill(ctx.handle.db, bad, context), undefined, handler('agent'))).toHaveLength(0);
     expect(await readKillSwitch(redis, names, 'beta')).toEqual({ global: false, reason: '' });
   });
 
   it('stores nothing when the switch cannot be set, so the next check trips it', async () => {
     const bad = await overspend();
-    const outcomes = await auditFill(ctx.handle.db, bad);
+    const outcomes = await auditFill(ctx.handle.db, bad, context);
     const redisDown = async () => {
       throw new Error('redis unavailable');
     };

@@ -3,10 +3,11 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import { Accounts, stringifyWire, type FillApplied, type Posting } from '@floor/domain';
+import { Accounts, stringifyWire, type FeeSchedule, type FillApplied, type Posting } from '@floor/domain';
 import { createDb, findingId, listFindings, type DbHandle } from '@floor/db';
 import { appendToStream, busNames, createRedis, STREAM_MAXLEN } from '@floor/bus';
 import { createLogger } from '@floor/telemetry';
+import { RiskConfig } from '@floor/risk';
 import {
   auditFill,
   AuditRules,
@@ -16,12 +17,20 @@ import {
   findingsOf,
   recordOutcomes,
   startFillAuditConsumer,
+  type FillAuditContext,
 } from '@floor/audit';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 import { seedAgent, writeSettlementFill, writeTradeFill } from '../setup/fill-writer.js';
 
 const USD = 1_000_000n;
 const log = createLogger('auditor-test', 'silent');
+/** Market m1's fee schedule: 2 % taker, probability-weighted. */
+const TWO_PERCENT: FeeSchedule = { rateMicros: 20_000n, exponent: 1, takerOnly: true };
+/**
+ * The limits the auditor holds fills to. The stake limit is above every order written here (the negative-cash one
+ * stakes $1,200): these tests are about the ledger; audit-rules.int.test.ts covers the limits.
+ */
+const context: FillAuditContext = { risk: RiskConfig.parse({ agent: { maxStakeUsd: 5_000 } }) };
 
 /** Moves `micros` of the cash posting onto the fees posting: the txn still balances, the cash side is wrong. */
 const shiftCashToFees =
@@ -53,13 +62,15 @@ function useDatabase() {
   return ctx;
 }
 
-/** A consistent little history: buys, a partial sell with a fee, and a settlement of another token. */
+/** A consistent little history: buys and a partial sell in a market with fees, and a settlement of another token. */
 async function writeConsistentHistory(handle: DbHandle): Promise<FillApplied[]> {
   const db = handle.db;
   return [
-    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'BUY', priceMicros: 400_000n, sizeMicros: 100n * USD, feeMicros: 480_000n }),
-    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'BUY', priceMicros: 450_001n, sizeMicros: 33_333_333n }),
-    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'SELL', priceMicros: 510_000n, sizeMicros: 60n * USD, feeMicros: 299_880n }),
+    // fee 100 × 0.02 × 0.40 × 0.60 = 0.48
+    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'BUY', priceMicros: 400_000n, sizeMicros: 100n * USD, feeSchedule: TWO_PERCENT }),
+    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'BUY', priceMicros: 450_001n, sizeMicros: 33_333_333n, feeSchedule: TWO_PERCENT }),
+    // fee 60 × 0.02 × 0.51 × 0.49 = 0.29988
+    await writeTradeFill(db, { agentId: 'alpha', marketId: 'm1', tokenId: 'yes1', side: 'SELL', priceMicros: 510_000n, sizeMicros: 60n * USD, feeSchedule: TWO_PERCENT }),
     await writeTradeFill(db, { agentId: 'beta', marketId: 'm2', tokenId: 'no2', side: 'BUY', priceMicros: 700_000n, sizeMicros: 20n * USD }),
     await writeSettlementFill(db, { agentId: 'beta', marketId: 'm2', tokenId: 'no2', won: true }),
   ];
@@ -71,11 +82,14 @@ describe('fill checks against the book of record', () => {
   it('finds nothing wrong with consistent fills, per fill and floor-wide', async () => {
     const fills = await writeConsistentHistory(ctx.handle);
     for (const fill of fills) {
-      const outcomes = await auditFill(ctx.handle.db, fill);
+      const outcomes = await auditFill(ctx.handle.db, fill, context);
       expect(findingsOf(outcomes)).toEqual([]);
       expect(outcomes.map((o) => o.rule)).toEqual([
         AuditRules.fillRecorded,
         AuditRules.fillMatchesEvent,
+        AuditRules.fillPriceWithinBook,
+        AuditRules.feeMatchesSchedule,
+        AuditRules.withinLimitsInForce,
         AuditRules.ledgerTxnBalanced,
         AuditRules.cashPostingMatchesFill,
         AuditRules.positionMatchesFills,
@@ -88,10 +102,10 @@ describe('fill checks against the book of record', () => {
   it('reports a cash posting that disagrees with the fill, with its rule, ids and numbers', async () => {
     await writeConsistentHistory(ctx.handle);
     const bad = await writeTradeFill(ctx.handle.db, {
-      agentId: 'alpha', marketId: 'm3', tokenId: 'yes3', side: 'BUY', priceMicros: 250_000n, sizeMicros: 10n * USD, feeMicros: 10_000n,
+      agentId: 'alpha', marketId: 'm3', tokenId: 'yes3', side: 'BUY', priceMicros: 250_000n, sizeMicros: 10n * USD, feeSchedule: TWO_PERCENT,
       tamperPostings: shiftCashToFees(1_234n),
     });
-    const findings = findingsOf(await auditFill(ctx.handle.db, bad));
+    const findings = findingsOf(await auditFill(ctx.handle.db, bad, context));
     expect(findings).toEqual([
       {
         severity: 'critical',
@@ -108,7 +122,7 @@ describe('fill checks against the book of record', () => {
     ]);
 
     // Stored once, however often it is re-found (the auditor re-checks after a crash).
-    const outcomes = await auditFill(ctx.handle.db, bad);
+    const outcomes = await auditFill(ctx.handle.db, bad, context);
     expect(await recordOutcomes(ctx.handle.db, outcomes)).toHaveLength(1);
     expect(await recordOutcomes(ctx.handle.db, outcomes)).toHaveLength(0);
     const stored = await listFindings(ctx.handle.db, { limit: 10 });
@@ -128,7 +142,7 @@ describe('fill checks against the book of record', () => {
     const fills = await writeConsistentHistory(ctx.handle);
     await ctx.handle.db.execute(sql`UPDATE positions SET size_micros = size_micros + 5 WHERE agent_id = 'alpha' AND token_id = 'yes1'`);
     const first = fills[0] as FillApplied;
-    const findings = findingsOf(await auditFill(ctx.handle.db, first));
+    const findings = findingsOf(await auditFill(ctx.handle.db, first, context));
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({
       rule: AuditRules.positionMatchesFills,
@@ -141,10 +155,10 @@ describe('fill checks against the book of record', () => {
   it('reports a fill announced on the stream that Postgres does not have, and an announcement that differs', async () => {
     const [fill] = await writeConsistentHistory(ctx.handle);
     const ghost: FillApplied = { ...(fill as FillApplied), fillId: 'fil_ghost' };
-    expect(findingsOf(await auditFill(ctx.handle.db, ghost)).map((f) => [f.rule, f.refId])).toEqual([[AuditRules.fillRecorded, 'fil_ghost']]);
+    expect(findingsOf(await auditFill(ctx.handle.db, ghost, context)).map((f) => [f.rule, f.refId])).toEqual([[AuditRules.fillRecorded, 'fil_ghost']]);
 
     const misquoted: FillApplied = { ...(fill as FillApplied), cashDeltaMicros: 1n };
-    const findings = findingsOf(await auditFill(ctx.handle.db, misquoted));
+    const findings = findingsOf(await auditFill(ctx.handle.db, misquoted, context));
     expect(findings.map((f) => f.rule)).toEqual([AuditRules.fillMatchesEvent]);
     expect(findings[0]?.detail).toEqual({ 'cashDeltaMicros.stored': String((fill as FillApplied).cashDeltaMicros), 'cashDeltaMicros.event': '1' });
   });
@@ -152,7 +166,7 @@ describe('fill checks against the book of record', () => {
   it('reports negative cash', async () => {
     // 2,000 shares at 0.60 cost $1,200 of beta's $500: the executor's cash check would refuse this.
     const fill = await writeTradeFill(ctx.handle.db, { agentId: 'beta', marketId: 'm4', tokenId: 'yes4', side: 'BUY', priceMicros: 600_000n, sizeMicros: 2_000n * USD });
-    const findings = findingsOf(await auditFill(ctx.handle.db, fill));
+    const findings = findingsOf(await auditFill(ctx.handle.db, fill, context));
     expect(findings.map((f) => [f.rule, f.agentId, f.refId, f.detail.cashMicros])).toEqual([
       [AuditRules.cashNonNegative, 'beta', fill.fillId, String(500n * USD - 1_200n * USD)],
     ]);
@@ -244,7 +258,7 @@ describe('auditor consumer over a Redis stream', () => {
 
     const registry = new Registry();
     const consumer = await startFillAuditConsumer({
-      db: ctx.handle.db, redis: streamRedis, stream, group, consumer: 'auditor-1', log,
+      db: ctx.handle.db, context, redis: streamRedis, stream, group, consumer: 'auditor-1', log,
       metrics: createAuditMetrics(registry), blockMs: 100, claimIdleMs: 0,
     });
     try {

@@ -3,7 +3,10 @@ import {
   deterministicId,
   fillEffect,
   newId,
+  NO_FEES,
+  takerFeeMicros,
   settlementEffect,
+  type FeeSchedule,
   type FillApplied,
   type Posting,
   type Side,
@@ -12,8 +15,9 @@ import { allocateCapital, type Db } from '@floor/db';
 
 /**
  * Test helpers that write the book of record the way the executor does: per fill, in ONE transaction, an
- * `orders` row (trades only), a `fills` row, the `positions` upsert and a ledger txn whose postings come from
- * `fillEffect`/`settlementEffect`. `tamperPostings` lets a test write a deliberately inconsistent txn.
+ * `orders` row (trades only, with the book and fee schedule the executor would have recorded), a `fills` row,
+ * the `positions` upsert and a ledger txn whose postings come from `fillEffect`/`settlementEffect`.
+ * `tamperPostings`, `feeMicros` and `order` let a test write a deliberately inconsistent one.
  */
 
 export async function seedAgent(db: Db, agentId: string, strategy: string, allocatedMicros: bigint): Promise<void> {
@@ -30,16 +34,50 @@ export interface TestFillInput {
   readonly side: Side;
   readonly priceMicros: bigint;
   readonly sizeMicros: bigint;
+  /**
+   * The market's fee schedule: the fill pays `takerFeeMicros` of it, and the order records it (book_seen.fee) as
+   * the executor does. Default: no fees.
+   */
+  readonly feeSchedule?: FeeSchedule;
+  /** A fee of the test's choosing instead: then no schedule is recorded unless `feeSchedule` is given too. */
   readonly feeMicros?: bigint;
+  /** The order behind the fill; by default one the executor could have written for exactly this fill. */
+  readonly order?: TestOrderInput;
   /** rewrite the postings before they are stored (must still balance, or the commit trigger refuses them) */
   readonly tamperPostings?: (postings: readonly Posting[]) => Posting[];
+}
+
+/** Overrides of the order a trade fill is written with (to plant one the executor would not have filled). */
+export interface TestOrderInput {
+  /** default: the fill's price */
+  readonly limitPriceMicros?: bigint;
+  /** default: the fill's size */
+  readonly sizeMicros?: bigint;
+  /** default: 'filled' */
+  readonly status?: 'filled' | 'partially_filled' | 'denied';
+  /** the opposite side's levels recorded in book_seen; default: one level at the fill's price and size */
+  readonly bookLevels?: ReadonlyArray<{ readonly priceMicros: bigint; readonly sizeMicros: bigint }>;
+}
+
+/** orders.book_seen as the executor writes it (the keys the auditor reads). */
+function bookSeenOf(input: TestFillInput): Record<string, unknown> {
+  const levels = input.order?.bookLevels ?? [{ priceMicros: input.priceMicros, sizeMicros: input.sizeMicros }];
+  const schedule = input.feeSchedule ?? (input.feeMicros === undefined ? NO_FEES : undefined);
+  return {
+    side: input.side === 'BUY' ? 'asks' : 'bids',
+    levels: levels.map((l) => ({ priceMicros: l.priceMicros.toString(), sizeMicros: l.sizeMicros.toString() })),
+    ...(schedule ? { fee: { rateMicros: schedule.rateMicros.toString(), exponent: schedule.exponent, takerOnly: schedule.takerOnly } } : {}),
+  };
 }
 
 export async function writeTradeFill(db: Db, input: TestFillInput): Promise<FillApplied> {
   return writeFill(db, { ...input, kind: 'trade' });
 }
 
-/** Pays out the agent's whole position in `tokenId` at 1 (won) or 0, as the executor's settlement does. */
+/**
+ * Pays out the agent's whole position in `tokenId` at 1 (won) or 0, as the executor's settlement does, and records
+ * the market's winner in its markets row (created if missing) as `settleMarket` does.
+ */
 export async function writeSettlementFill(
   db: Db,
   input: { agentId: string; marketId: string; tokenId: string; won: boolean },
@@ -65,7 +103,7 @@ async function writeFill(
       WHERE agent_id = ${input.agentId} AND token_id = ${input.tokenId}`);
     const row = cur.rows[0] as { size: string; cost: string } | undefined;
     const position = { sizeMicros: BigInt(row?.size ?? '0'), costMicros: BigInt(row?.cost ?? '0') };
-    const fee = input.feeMicros ?? 0n;
+    const fee = input.feeMicros ?? (input.kind === 'trade' ? takerFeeMicros(input.feeSchedule ?? NO_FEES, input.priceMicros, input.sizeMicros) : 0n);
     const effect =
       input.kind === 'settlement'
         ? settlementEffect(input.agentId, position, input.won ?? false)
@@ -78,12 +116,19 @@ async function writeFill(
     if (input.kind === 'trade') {
       clientOrderId = newId('clientOrder');
       intentId = newId('intent');
+      const order = input.order ?? {};
       await tx.execute(sql`
         INSERT INTO orders (client_order_id, intent_id, agent_id, market_id, token_id, side, order_type, limit_price_micros,
-                            size_micros, filled_size_micros, status, ts_intent_ms)
+                            size_micros, filled_size_micros, status, book_seen, ts_intent_ms)
         VALUES (${clientOrderId}, ${intentId}, ${input.agentId}, ${input.marketId}, ${input.tokenId}, ${input.side}, 'FAK',
-                ${input.priceMicros.toString()}::bigint, ${sizeMicros.toString()}::bigint, ${sizeMicros.toString()}::bigint,
-                'filled', ${Date.now()})`);
+                ${(order.limitPriceMicros ?? input.priceMicros).toString()}::bigint, ${(order.sizeMicros ?? sizeMicros).toString()}::bigint,
+                ${sizeMicros.toString()}::bigint, ${order.status ?? 'filled'}, ${JSON.stringify(bookSeenOf(input))}::jsonb, ${Date.now()})`);
+    } else {
+      const winningTokenId = input.won ? input.tokenId : `${input.tokenId}-rival`;
+      await tx.execute(sql`
+        INSERT INTO markets (market_id, question, category, info, winning_token_id, resolved_at)
+        VALUES (${input.marketId}, ${`test market ${input.marketId}`}, 'other', '{}'::jsonb, ${winningTokenId}, now())
+        ON CONFLICT (market_id) DO UPDATE SET winning_token_id = EXCLUDED.winning_token_id, resolved_at = EXCLUDED.resolved_at`);
     }
     const inserted = await tx.execute(sql`
       INSERT INTO fills (fill_id, kind, client_order_id, intent_id, agent_id, market_id, token_id, side, price_micros,

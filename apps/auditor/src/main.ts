@@ -13,7 +13,8 @@ const IDENTITY_INTERVAL_MS = 30_000;
 const env = loadEnv();
 const log = createLogger('auditor', env.LOG_LEVEL);
 const configPath = floorConfigPathOf(env);
-// The auditor needs only ports and heartbeat timing from floor.yaml; the defaults serve when it is absent.
+// From floor.yaml the auditor needs ports, heartbeat timing, audit.onCriticalFinding and the risk limits it holds
+// fills to (the same file the executor reads); the defaults serve when it is absent.
 const config = existsSync(configPath) ? loadFloorConfig(configPath) : parseFloorConfig({});
 const names = busNames(env.FLOOR_PREFIX);
 // One auditor per host: the host name keeps the consumer name stable across restarts (its pending list survives).
@@ -50,6 +51,7 @@ const consumer = await startFillAuditConsumer({
   group: 'auditor',
   consumer: instanceId,
   log: log.child({ component: 'fill-consumer' }),
+  context: { risk: config.risk },
   metrics,
   onNewFindings,
   onHealth: (state, why) => heartbeat.setState(state, why),

@@ -2,13 +2,18 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { Accounts, FillKind, MicrosWire, Side, type FillApplied } from '@floor/domain';
 import type { Db, Tx } from '@floor/db';
+import type { RiskConfig } from '@floor/risk';
+import { readTradeEvidence } from './fill-evidence.js';
 import { AuditRules, expectEqual, failed, passed, type CheckOutcome } from './rules.js';
+import { checkFeeMatchesSchedule, checkFillPriceWithinBook, checkWithinLimitsInForce } from './trade-checks.js';
 
 /** A `fills` row as the auditor reads it (bigints cast to text in SQL, parsed here). */
 export const StoredFill = z.object({
   fillId: z.string(),
   seq: MicrosWire,
   kind: FillKind,
+  /** the order a trade fill came from; null for a settlement */
+  clientOrderId: z.string().nullable(),
   agentId: z.string(),
   marketId: z.string(),
   tokenId: z.string(),
@@ -27,7 +32,7 @@ const Sum = z.object({ total: MicrosWire });
 
 export async function readStoredFill(q: Db | Tx, fillId: string): Promise<StoredFill | null> {
   const result = await q.execute(sql`
-    SELECT fill_id AS "fillId", seq::text AS seq, kind, agent_id AS "agentId", market_id AS "marketId",
+    SELECT fill_id AS "fillId", seq::text AS seq, kind, client_order_id AS "clientOrderId", agent_id AS "agentId", market_id AS "marketId",
            token_id AS "tokenId", side, price_micros::text AS "priceMicros", size_micros::text AS "sizeMicros",
            fee_micros::text AS "feeMicros", cash_delta_micros::text AS "cashDeltaMicros",
            realized_pnl_micros::text AS "realizedPnlMicros", ledger_txn_id AS "ledgerTxnId"
@@ -126,11 +131,18 @@ export async function checkCashNonNegative(q: Db | Tx, agentId: string, refId: s
   return failed(AuditRules.cashNonNegative, { agentId, refId }, { cashMicros: cash });
 }
 
+/** What the per-fill checks need besides the book of record. */
+export interface FillAuditContext {
+  /** floor.yaml's `risk:` section as the auditor loaded it: with agents.risk, the limits in force */
+  readonly risk: RiskConfig;
+}
+
 /**
  * Every per-fill check, in one read-only REPEATABLE READ snapshot so that a fill the executor commits meanwhile
- * cannot make the position and the sum of fills disagree for a moment.
+ * cannot make the position and the sum of fills disagree for a moment: first the fill against the decision that
+ * produced it (its order's limit and recorded book, the fee schedule, the limits in force), then its booking.
  */
-export async function auditFill(db: Db, event: FillApplied): Promise<CheckOutcome[]> {
+export async function auditFill(db: Db, event: FillApplied, context: FillAuditContext): Promise<CheckOutcome[]> {
   return db.transaction(
     async (tx) => {
       const fill = await readStoredFill(tx, event.fillId);
@@ -144,6 +156,8 @@ export async function auditFill(db: Db, event: FillApplied): Promise<CheckOutcom
         ];
       }
       const outcomes: CheckOutcome[] = [passed(AuditRules.fillRecorded), checkFillMatchesEvent(fill, event)];
+      const evidence = await readTradeEvidence(tx, fill, context.risk);
+      outcomes.push(checkFillPriceWithinBook(fill, evidence), checkFeeMatchesSchedule(fill, evidence), checkWithinLimitsInForce(fill, evidence));
       const txnCheck = await checkLedgerTxnBalanced(tx, fill);
       outcomes.push(txnCheck);
       // A missing or foreign txn has no cash posting of this fill to compare: that one finding says it all.

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { describeIssues, FillApplied } from '@floor/domain';
 import type { Db } from '@floor/db';
-import { auditFill } from './fill-checks.js';
+import { auditFill, type FillAuditContext } from './fill-checks.js';
 import type { AuditMetrics } from './metrics.js';
 import { recordOutcomes, type NewFindingsHandler } from './record.js';
 import { AuditRules, failed, type CheckOutcome } from './rules.js';
@@ -16,6 +16,8 @@ export interface FillAuditConsumerOptions {
   /** stable across restarts, so a restarted auditor finds its own unacknowledged entries */
   readonly consumer: string;
   readonly log: Logger;
+  /** the limits in force and the like (floor.yaml); see `FillAuditContext` */
+  readonly context: FillAuditContext;
   readonly metrics?: AuditMetrics;
   /** acts on new findings before they are stored (e.g. `onCriticalFinding`); a throw retries the entry */
   readonly onNewFindings?: NewFindingsHandler;
@@ -65,7 +67,7 @@ export async function startFillAuditConsumer(opts: FillAuditConsumerOptions): Pr
     });
 
   const handle = async (id: string, fields: EntryFields) => {
-    const outcomes = await checkEntry(opts.db, stream, id, fields);
+    const outcomes = await checkEntry(opts.db, opts.context, stream, id, fields);
     const fresh = await recordOutcomes(opts.db, outcomes, opts.metrics, opts.onNewFindings);
     for (const f of fresh) log.warn({ finding: f, streamEntryId: id }, 'audit finding');
     await redis.xack(stream, group, id);
@@ -133,7 +135,7 @@ async function claimStaleEntries(redis: Redis, stream: string, group: string, co
 }
 
 /** Parses one stream entry and runs the fill checks; a malformed entry yields one finding instead. */
-async function checkEntry(db: Db, stream: string, id: string, fields: EntryFields): Promise<CheckOutcome[]> {
+async function checkEntry(db: Db, context: FillAuditContext, stream: string, id: string, fields: EntryFields): Promise<CheckOutcome[]> {
   const where = { agentId: null, refId: id };
   if (fields === null) {
     // A pending entry trimmed away (MAXLEN) before it was checked: its fill goes unaudited except by the identity check.
@@ -154,5 +156,5 @@ async function checkEntry(db: Db, stream: string, id: string, fields: EntryField
       failed(AuditRules.malformedEvent, where, { stream, problem: describeIssues(parsed.error.issues).slice(0, 500), payload: payload.slice(0, 200) }, 'warning'),
     ];
   }
-  return auditFill(db, parsed.data);
+  return auditFill(db, parsed.data, context);
 }

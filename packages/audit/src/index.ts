@@ -1,5 +1,7 @@
 export * from './rules.js';
 export * from './fill-checks.js';
+export * from './trade-checks.js';
+export * from './fill-evidence.js';
 export * from './ledger-identity.js';
 export * from './metrics.js';
 export * from './record.js';

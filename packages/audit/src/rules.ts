@@ -11,6 +11,15 @@ export const AuditRules = {
   fillRecorded: 'fill_recorded',
   /** the announced fill says what the stored fill says (agents apply the announcement) */
   fillMatchesEvent: 'fill_matches_event',
+  /**
+   * a trade fill is at or better than its order's limit and at a level of the book the executor saw, for no more
+   * than that level offered; a settlement pays 1 for the winning token and 0 for the other
+   */
+  fillPriceWithinBook: 'fill_price_within_book',
+  /** the fill's fee is what the fee schedule says (paper), or what the venue reported (live) */
+  feeMatchesSchedule: 'fee_matches_schedule',
+  /** the fill's order was not denied, not decided under a kill switch, and within the agent's stake limit */
+  withinLimitsInForce: 'within_limits_in_force',
   /** the fill's ledger txn exists, belongs to this fill and sums to zero */
   ledgerTxnBalanced: 'ledger_txn_balanced',
   /** the agent's cash posting in that txn equals the fill's cash_delta_micros */

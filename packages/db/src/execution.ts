@@ -8,6 +8,7 @@ import {
   stringifyWire,
   type Book,
   type BookSnapshot,
+  type FeeSchedule,
   type FillApplied,
   type FillEffect,
   type FillKind,
@@ -26,6 +27,7 @@ import {
   orderOutcomeEventId,
   settlementFillId,
   unfilledReason,
+  type PaperFill,
 } from '@floor/paper';
 import { checkIntent, evaluateIntent, type CheckName, type PreTradeLimits, type RiskCode, type RiskDenial, type RiskDetails, type SizeReduction } from '@floor/risk';
 import type { Db, Tx } from './client.js';
@@ -132,10 +134,12 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
       tsIntentMs: BigInt(intent.tsCreatedMs),
     };
     const context = { clientOrderId, cashMicros: portfolio.cashMicros, positionMicros: position.sizeMicros };
+    // the schedule every fill of this order is charged by, recorded with the order (book_seen.fee) for the auditor
+    const fee = deps.market?.fee ?? NO_FEES;
     const deny = async (denial: IntentDenial, numbers: RiskDetails): Promise<ProcessIntentResult> => {
       const [order] = await tx
         .insert(orders)
-        .values({ ...orderBase, status: 'denied', filledSizeMicros: 0n, reason: denialReason(denial), bookSeen: bookSeen(deps.book, intent.side, 0) })
+        .values({ ...orderBase, status: 'denied', filledSizeMicros: 0n, reason: denialReason(denial), bookSeen: bookSeen(deps.book, intent.side, [], fee) })
         .returning();
       await recordRiskEvent(tx, intent, denial.code, { check: denial.check, message: denial.message, ...context, ...numbers, numbers: denial.details });
       const stored = requireRow(order, 'order');
@@ -153,7 +157,7 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
       limitPriceMicros: sized.limitPriceMicros,
       sizeMicros: sized.sizeMicros,
       orderType: sized.orderType,
-      fee: deps.market?.fee ?? NO_FEES,
+      fee,
     });
     const gate = checkIntent(
       sized,
@@ -181,7 +185,7 @@ export async function processIntent(db: Db, intent: OrderIntent, deps: ProcessIn
         status: match.status,
         filledSizeMicros: match.filledSizeMicros,
         reason: [reductionReason(preTrade.reductions), unfilledReason(sized, match, deps.book !== undefined)].filter(Boolean).join('; '),
-        bookSeen: bookSeen(deps.book, intent.side, match.fills.length),
+        bookSeen: bookSeen(deps.book, intent.side, match.fills, fee),
       })
       .returning();
     const stored = requireRow(order, 'order');
@@ -513,17 +517,24 @@ export async function isMarketResolved(tx: Tx, marketId: string): Promise<boolea
   return row?.winningTokenId != null;
 }
 
-/** The opposite side's levels the match walked, plus the next one (it shows why the walk stopped). */
-function bookSeen(book: BookSnapshot | undefined, side: Side, levelsUsed: number): Record<string, unknown> | null {
+/**
+ * What the executor saw when it decided an order, for the auditor (orders.book_seen): the opposite side's levels
+ * the match walked plus the next one (it shows why the walk stopped), and the fee schedule the fills were charged by.
+ * Every level down to the deepest one filled is kept, however deep, so that each fill's price is a level on record.
+ */
+function bookSeen(book: BookSnapshot | undefined, side: Side, matched: readonly PaperFill[], fee: FeeSchedule): Record<string, unknown> | null {
   if (!book) return null;
   const opposite = side === 'BUY' ? book.asks : book.bids;
+  const deepest = matched.at(-1);
+  const deepestIndex = deepest ? opposite.findLastIndex((l) => l.priceMicros === deepest.priceMicros) : -1;
   return {
     eventId: book.eventId,
     tsEventMs: book.tsEventMs,
     tsPublishedMs: book.tsPublishedMs,
     stale: book.stale,
     side: side === 'BUY' ? 'asks' : 'bids',
-    levels: opposite.slice(0, Math.min(levelsUsed + 1, 20)).map((l) => ({ priceMicros: l.priceMicros.toString(), sizeMicros: l.sizeMicros.toString() })),
+    levels: opposite.slice(0, deepestIndex + 2).map((l) => ({ priceMicros: l.priceMicros.toString(), sizeMicros: l.sizeMicros.toString() })),
+    fee: { rateMicros: fee.rateMicros.toString(), exponent: fee.exponent, takerOnly: fee.takerOnly },
   };
 }
 
