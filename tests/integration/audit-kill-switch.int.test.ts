@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { stringifyWire, type FillApplied } from '@floor/domain';
@@ -59,7 +60,7 @@ describe('a critical audit finding trips the configured kill switch', () => {
     writeTradeFill(ctx.handle.db, { agentId: 'beta', marketId: 'm4', tokenId: 'yes4', side: 'BUY', priceMicros: 600_000n, sizeMicros: 2_000n * USD });
 
   const handler = (mode: CriticalFindingMode, alerts: AlertEvent[] = []) =>
-    onCriticalFinding({ redis, names, mode, log, alert: async (e) => void alerts.push(e) });
+    onCriticalFinding({ redis, names, mode, log, db: ctx.handle.db, alert: async (e) => void alerts.push(e) });
 
   it("agent mode: a rule-breaking fill on the stream records a finding and sets that agent's switch", async () => {
     const alerts: AlertEvent[] = [];
@@ -85,6 +86,11 @@ describe('a critical audit finding trips the configured kill switch', () => {
     expect(alerts[1]).toEqual({
       type: 'kill_switch_set', target: { scope: 'agent', agentId: 'beta' }, reason: `audit finding cash_non_negative on ${bad.fillId}`, actor: 'auditor',
     });
+    // the switch is an admin action of record, like an operator's `floor kill`
+    const rows = await ctx.handle.db.execute(sql`SELECT actor, subject, detail FROM audit_log WHERE action = 'killswitch.set'`);
+    expect(rows.rows).toEqual([
+      expect.objectContaining({ actor: { type: 'system', app: 'auditor' }, subject: 'beta', detail: expect.objectContaining({ on: true, rule: 'cash_non_negative' }) }),
+    ]);
   });
 
   it('floor mode sets the floor switch; none mode records the finding and trips nothing', async () => {

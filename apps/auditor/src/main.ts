@@ -30,6 +30,7 @@ const alerter = new Alerter({ channels: channelsFromEnv(env), log: log.child({ c
 // New critical findings trip a kill switch (floor.yaml audit.onCriticalFinding) before they are stored.
 const onNewFindings = onCriticalFinding({
   redis,
+  db: dbHandle.db,
   names,
   mode: config.audit.onCriticalFinding,
   log: log.child({ component: 'kill-on-finding' }),

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '@floor/alerts';
 import { setAgentKillSwitch, setKillSwitch, type BusNames } from '@floor/bus';
-import type { AuditFinding } from '@floor/db';
+import { appendAudit, type AuditFinding, type Db } from '@floor/db';
 import type { NewFindingsHandler } from './record.js';
 
 /** What a new critical finding trips (floor.yaml `audit.onCriticalFinding`). */
@@ -13,6 +13,8 @@ export interface OnCriticalFindingOptions {
   readonly names: BusNames;
   readonly mode: CriticalFindingMode;
   readonly log?: Logger;
+  /** where the switch is recorded as an admin action (`killswitch.set`, as `floor kill` writes it) */
+  readonly db?: Db;
   /** told about each critical finding and each switch it trips; `Alerter.send` never throws */
   readonly alert?: (event: AlertEvent) => Promise<unknown>;
 }
@@ -48,10 +50,23 @@ async function trip(opts: OnCriticalFindingOptions, finding: AuditFinding): Prom
   if (opts.mode === 'none') return null;
   if (opts.mode === 'agent' && finding.agentId) {
     await setAgentKillSwitch(opts.redis, opts.names, finding.agentId, true, reason);
+    await recordSwitch(opts, finding.agentId, reason, finding);
     return { scope: 'agent', agentId: finding.agentId };
   }
   await setKillSwitch(opts.redis, opts.names, true, reason);
+  await recordSwitch(opts, 'floor', reason, finding);
   return { scope: 'floor' };
+}
+
+/** The switch as an admin action in the audit log: the same row `floor kill` writes, with the auditor as actor. */
+async function recordSwitch(opts: OnCriticalFindingOptions, subject: string, reason: string, finding: AuditFinding): Promise<void> {
+  if (!opts.db) return;
+  await appendAudit(opts.db, {
+    actor: { type: 'system', app: 'auditor' },
+    action: 'killswitch.set',
+    subject,
+    detail: { on: true, reason, rule: finding.rule, refId: finding.refId },
+  });
 }
 
 function reasonFor(finding: AuditFinding): string {
