@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe('strategy files', () => {
     writeFileSync(join(dir, 'Bad Name.yaml'), 'strategy: momentum\n');
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     const { agents, errors } = loadStrategyDir(dir, validate);
+    rmSync(dir, { recursive: true, force: true });
     expect(agents.map((a) => a.agentId)).toEqual(['good']);
     expect(errors.map((e) => e.file).sort()).toEqual([join(dir, 'Bad Name.yaml'), join(dir, 'bad.yaml')].sort());
     expect(errors.find((e) => e.file.endsWith('bad.yaml'))?.message).toMatch(/weight/);
