@@ -30,7 +30,11 @@ export async function replayInto(opts: ReplayOptions): Promise<ReplaySummary> {
     firstTsMs ??= event.tsEventMs;
     const dueMs = startedMs + (event.tsEventMs - firstTsMs) / opts.speed;
     const waitMs = dueMs - Date.now();
+    // Behind schedule (`speed: Infinity`, a busy machine) there is no sleep, and `for await` over a synchronous
+    // generator (the simulator) only ever yields to microtasks: the venue would stop answering HTTP and
+    // WebSocket clients until it caught up, which under load it may never do. Catching up yields to I/O.
     if (waitMs > 1) await sleep(waitMs, opts.signal);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) return { events: count, aborted: true };
     opts.venue.applyEvent(event);
     opts.onEvent?.(event);
