@@ -448,6 +448,14 @@ describe('the floor against the sandbox venue, fault by fault, under PM2', () =>
     expect(faulty?.process).toMatchObject({ status: 'online', restarts: 0 });
     for (const id of HEALTHY_AGENTS) expect(status.agents.find((a) => a.agentId === id)?.heartbeat?.state).toBe('running');
 
+    // the Boss records it: the agent's row is `faulted` and a lifecycle event says why
+    await waitFor(async () => {
+      const rows = (await dbHandle.db.execute(sql`
+        SELECT a.status, (SELECT COUNT(*)::int FROM lifecycle_events e WHERE e.agent_id = a.id AND e.kind = 'faulted') AS events
+        FROM agents a WHERE a.id = ${FAULTY_AGENT}`)).rows as Array<{ status: string; events: number }>;
+      return rows[0]?.status === 'faulted' && rows[0].events === 1;
+    }, { timeoutMs: 30_000, what: 'the Boss records the faulted agent' });
+
     const faultLine = logOf(`agent-${FAULTY_AGENT}`).find((l) => l.msg === 'strategy faulted: no more intents from this agent');
     expect(faultLine, 'the agent logs its fault').toBeDefined();
     faultedAtMs = faultLine?.time ?? Number.NaN;

@@ -116,6 +116,10 @@ export const LifecycleKind = z.enum([
   'cloned',
   /** the Boss retired this agent (detail: the reason and its numbers) */
   'retired',
+  /** the agent's strategy threw: it runs on without trading (detail: the error) */
+  'faulted',
+  /** a faulted agent runs again (its file changed, or it was restarted) */
+  'recovered',
 ]);
 export type LifecycleKind = z.infer<typeof LifecycleKind>;
 

@@ -26,6 +26,7 @@ import { runEvaluationPeriod, type EvaluationSummary } from './evolution/evaluat
 import { publishConfigErrors, type ConfigErrorEntry } from './config-errors.js';
 import { agentIdOfProcess, planAgents, specHash, stableJson, type AgentAction } from './plan.js';
 import type { Pm2Port, Pm2Process } from './pm2-adapter.js';
+import type { Heartbeat } from '@floor/domain';
 
 export interface BossOptions {
   readonly floor: FloorConfig;
@@ -123,6 +124,9 @@ export class FloorBoss {
   private readonly breakers: BreakerRunner;
   /** restart counts PM2 reported last tick, per process name */
   private readonly restartCounts = new Map<string, number>();
+  /** agents seen faulted, with the pid that reported it (a new pid faulting again is recorded again) */
+  private readonly faulted = new Map<string, number>();
+  private readonly seenAgents = new Set<string>();
   /** five restarts of one agent within ten minutes is a loop */
   private readonly restartLoop = new RestartLoopDetector({ maxRestarts: 5, windowMs: 10 * 60_000 });
 
@@ -149,6 +153,34 @@ export class FloorBoss {
       const before = this.restartCounts.get(p.name);
       this.restartCounts.set(p.name, p.restarts);
       for (let i = before ?? p.restarts; i < p.restarts; i += 1) this.recordRestart(agentId, nowMs);
+    }
+  }
+
+  /**
+   * An agent whose strategy threw keeps running (and heartbeating) without trading: the Boss records it — agent row
+   * `faulted`, a lifecycle event, an alert — rather than restarting it, since the same event would fault it again.
+   * When it heartbeats `running` again (its file was fixed, or it was restarted), it is `active` again.
+   */
+  private async noteFaults(heartbeats: readonly Heartbeat[]): Promise<void> {
+    for (const hb of heartbeats) {
+      if (hb.app !== 'agent' || !hb.agentId) continue;
+      const known = this.faulted.get(hb.agentId);
+      // the first heartbeat a (re)started Boss sees of an agent settles what an earlier Boss may have left behind
+      const firstSight = !this.seenAgents.has(hb.agentId);
+      this.seenAgents.add(hb.agentId);
+      if (hb.state === 'faulted' && known !== hb.pid) {
+        this.faulted.set(hb.agentId, hb.pid);
+        if (await setAgentStatus(this.opts.db, hb.agentId, 'faulted', { unless: ['retired', 'stopped', 'faulted'] })) {
+          this.opts.log.error({ agentId: hb.agentId, detail: hb.detail }, 'agent faulted: it stays up without trading');
+          await this.record('faulted', hb.agentId, { detail: hb.detail, pid: hb.pid }, 'agent.faulted');
+          this.opts.alert?.({ type: 'critical_finding', rule: 'agent_faulted', agentId: hb.agentId, refId: null, detail: { detail: hb.detail } });
+        }
+      } else if (hb.state === 'running' && (known !== undefined || firstSight)) {
+        this.faulted.delete(hb.agentId);
+        if (await setAgentStatus(this.opts.db, hb.agentId, 'active', { unless: ['retired', 'stopped', 'active'] })) {
+          await this.record('recovered', hb.agentId, { pid: hb.pid });
+        }
+      }
     }
   }
 
@@ -225,6 +257,7 @@ export class FloorBoss {
     const [processes, heartbeats] = await Promise.all([this.opts.pm2.list(), readHeartbeats(this.opts.redis, this.opts.names)]);
     const nowMs = this.now;
     this.noteRestarts(processes, nowMs);
+    await this.noteFaults(heartbeats);
     this.forgiveHealthy(processes);
     const retain = this.folderMissing
       ? processes.flatMap((p) => agentIdOfProcess(p.name) ?? [])
