@@ -9,6 +9,7 @@ import { allocateCapital, createDb, type DbHandle } from '@floor/db';
 import { BookSnapshot, deterministicId, MarketInfo, type OrderIntent } from '@floor/domain';
 import { simulatedDataset, writeDataset } from '@floor/sim';
 import { pm2Cli, ROOT, run } from '../setup/pm2.js';
+import { expectBookOfRecordIntact, readAgentBooks } from '../setup/book-of-record.js';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 
 /**
@@ -18,15 +19,6 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  * stop and start the floor. After each, the book of record must still add up to the micro.
  */
 
-interface LedgerRow {
-  agent_id: string;
-  cash: string;
-  at_cost: string;
-  allocated: string;
-  fees: string;
-  realized: string;
-  trades: number;
-}
 
 describe('the floor, end to end under PM2', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'floor-e2e-'));
@@ -48,38 +40,8 @@ describe('the floor, end to end under PM2', () => {
   const floorCli = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin', 'floor.mjs'), ...args], { cwd: ROOT, env })).stdout;
   const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
 
-  /** Every agent's book of record, read with SQL straight from the ledger, fills and positions. */
-  const ledger = async (): Promise<Map<string, LedgerRow>> => {
-    const rows = await q<LedgerRow>(sql`
-      SELECT a.id AS agent_id,
-        (SELECT COALESCE(SUM(amount_micros),0) FROM ledger_entries WHERE account = 'agent:' || a.id || ':cash')::text AS cash,
-        (SELECT COALESCE(SUM(cost_micros),0) FROM positions WHERE agent_id = a.id)::text AS at_cost,
-        (SELECT COALESCE(SUM(e.amount_micros),0) FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id
-           WHERE t.kind = 'allocation' AND e.account = 'agent:' || a.id || ':cash')::text AS allocated,
-        (SELECT COALESCE(SUM(fee_micros),0) FROM fills WHERE agent_id = a.id)::text AS fees,
-        (SELECT COALESCE(SUM(realized_pnl_micros),0) FROM fills WHERE agent_id = a.id)::text AS realized,
-        (SELECT COUNT(*) FROM fills WHERE agent_id = a.id AND kind = 'trade')::int AS trades
-      FROM agents a ORDER BY a.id`);
-    return new Map(rows.map((r) => [r.agent_id, r]));
-  };
-
-  /** cash + positions at cost = allocated − fees + realized PnL, to the micro, for every agent; the whole ledger sums to 0. */
-  const expectLedgerBalanced = async () => {
-    for (const r of (await ledger()).values()) {
-      expect(BigInt(r.cash) + BigInt(r.at_cost), `identity for ${r.agent_id}`).toBe(BigInt(r.allocated) - BigInt(r.fees) + BigInt(r.realized));
-      expect(BigInt(r.cash), `cash of ${r.agent_id} never negative`).toBeGreaterThanOrEqual(0n);
-    }
-    const [total] = await q<{ total: string }>(sql`SELECT COALESCE(SUM(amount_micros),0)::text AS total FROM ledger_entries`);
-    expect(total?.total).toBe('0');
-    // positions equal the sum of their fills
-    const drift = await q<{ n: number }>(sql`
-      SELECT COUNT(*)::int AS n FROM (
-        SELECT f.agent_id, f.token_id, SUM(CASE WHEN f.side = 'BUY' THEN f.size_micros ELSE -f.size_micros END) AS s
-        FROM fills f GROUP BY f.agent_id, f.token_id) x
-      LEFT JOIN positions p ON p.agent_id = x.agent_id AND p.token_id = x.token_id
-      WHERE COALESCE(p.size_micros, 0) <> x.s`);
-    expect(drift[0]?.n).toBe(0);
-  };
+  const ledger = () => readAgentBooks(dbHandle.db);
+  const expectLedgerBalanced = () => expectBookOfRecordIntact(dbHandle.db);
 
   /** No intent became two orders, and no fill id was written twice (the primary keys say so; this shows it). */
   const expectNoDuplicates = async () => {
@@ -215,7 +177,7 @@ describe('the floor, end to end under PM2', () => {
     for (const a of status.agents) {
       const r = book.get(a.agentId);
       expect(a.cash.micros).toBe(r?.cash);
-      expect(a.positionsAtCost.micros).toBe(r?.at_cost);
+      expect(a.positionsAtCost.micros).toBe(r?.atCost);
       expect(a.realizedPnl.micros).toBe(r?.realized);
       expect(a.fees.micros).toBe(r?.fees);
       expect(a.allocated.micros).toBe(r?.allocated);

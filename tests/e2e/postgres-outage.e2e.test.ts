@@ -8,6 +8,7 @@ import { busNames, createRedis, Queues, readHeartbeats } from '@floor/bus';
 import { createDb, type DbHandle } from '@floor/db';
 import { simulatedDataset, writeDataset } from '@floor/sim';
 import { pm2Cli, ROOT, run, type Pm2Proc } from '../setup/pm2.js';
+import { expectBookOfRecordIntact } from '../setup/book-of-record.js';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 import { startTcpProxy, type TcpProxy } from '../setup/tcp-proxy.js';
 
@@ -220,21 +221,7 @@ describe('Postgres outage under PM2', () => {
     const twice = await q(sql`SELECT intent_id FROM risk_events WHERE code <> 'SIZE_REDUCED' GROUP BY intent_id HAVING COUNT(*) > 1`);
     expect(twice).toEqual([]);
     // positions = Σ fills; the ledger balances to the micro, per agent and overall
-    const drift = await q(sql`
-      SELECT x.agent_id, x.token_id FROM (
-        SELECT agent_id, token_id, SUM(CASE WHEN side = 'BUY' THEN size_micros ELSE -size_micros END) AS s FROM fills GROUP BY agent_id, token_id) x
-      LEFT JOIN positions p ON p.agent_id = x.agent_id AND p.token_id = x.token_id
-      WHERE COALESCE(p.size_micros, 0) <> x.s`);
-    expect(drift).toEqual([]);
-    const [total] = await q<{ total: string }>(sql`SELECT COALESCE(SUM(amount_micros), 0)::text AS total FROM ledger_entries`);
-    expect(total?.total).toBe('0');
-    const identity = await q(sql`
-      SELECT a.id FROM agents a
-      WHERE (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE account IN ('agent:' || a.id || ':cash', 'agent:' || a.id || ':positions'))
-         <> (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id WHERE t.kind = 'allocation' AND e.account = 'agent:' || a.id || ':cash')
-          - (SELECT COALESCE(SUM(fee_micros), 0) FROM fills WHERE agent_id = a.id)
-          + (SELECT COALESCE(SUM(realized_pnl_micros), 0) FROM fills WHERE agent_id = a.id)`);
-    expect(identity).toEqual([]);
+    await expectBookOfRecordIntact(dbHandle.db);
     // one outage, seen once; not one job attempt failed on it (a miss of the connection-error classifier would show here)
     const metrics = await executorMetrics();
     expect(metrics.get('floor_executor_db_outages_total')).toBe(1);

@@ -10,6 +10,7 @@ import { createDb, type DbHandle } from '@floor/db';
 import { MarketEvent } from '@floor/domain';
 import type { FaultPatch } from '@floor/venue-sim';
 import { pm2Cli, ROOT, run, type Pm2Proc } from '../setup/pm2.js';
+import { expectBookOfRecordIntact } from '../setup/book-of-record.js';
 import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
 
 /**
@@ -326,30 +327,8 @@ describe('the floor against the sandbox venue, fault by fault, under PM2', () =>
   };
 
   const expectLedgerBalanced = async () => {
-    const rows = await q<{ agent_id: string; lhs: string; rhs: string; cash: string }>(sql`
-      SELECT a.id AS agent_id,
-        ((SELECT COALESCE(SUM(amount_micros),0) FROM ledger_entries WHERE account = 'agent:' || a.id || ':cash')
-          + (SELECT COALESCE(SUM(cost_micros),0) FROM positions WHERE agent_id = a.id))::text AS lhs,
-        ((SELECT COALESCE(SUM(e.amount_micros),0) FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id
-            WHERE t.kind = 'allocation' AND e.account = 'agent:' || a.id || ':cash')
-          - (SELECT COALESCE(SUM(fee_micros),0) FROM fills WHERE agent_id = a.id)
-          + (SELECT COALESCE(SUM(realized_pnl_micros),0) FROM fills WHERE agent_id = a.id))::text AS rhs,
-        (SELECT COALESCE(SUM(amount_micros),0) FROM ledger_entries WHERE account = 'agent:' || a.id || ':cash')::text AS cash
-      FROM agents a ORDER BY a.id`);
-    expect(rows.map((r) => r.agent_id).sort()).toEqual([FAULTY_AGENT, ...HEALTHY_AGENTS].sort());
-    for (const r of rows) {
-      // cash + positions at cost = allocated − fees + realized PnL, to the micro
-      expect(r.lhs, `ledger identity of ${r.agent_id}`).toBe(r.rhs);
-      expect(BigInt(r.cash), `cash of ${r.agent_id}`).toBeGreaterThanOrEqual(0n);
-    }
-    const [total] = await q<{ total: string }>(sql`SELECT COALESCE(SUM(amount_micros),0)::text AS total FROM ledger_entries`);
-    expect(total?.total).toBe('0');
-    const drift = await q<{ n: number }>(sql`
-      SELECT COUNT(*)::int AS n FROM (
-        SELECT agent_id, token_id, SUM(CASE WHEN side = 'BUY' THEN size_micros ELSE -size_micros END) AS s FROM fills GROUP BY agent_id, token_id) x
-      LEFT JOIN positions p ON p.agent_id = x.agent_id AND p.token_id = x.token_id
-      WHERE COALESCE(p.size_micros, 0) <> x.s`);
-    expect(drift[0]?.n, 'positions that differ from the sum of their fills').toBe(0);
+    const book = await expectBookOfRecordIntact(dbHandle.db);
+    expect([...book.keys()].sort()).toEqual([FAULTY_AGENT, ...HEALTHY_AGENTS].sort());
   };
 
   beforeAll(async () => {
