@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, readHeartbeats } from '@floor/bus';
-import { createDb, listAgents, listLifecycleEvents, readAgentPortfolio, type DbHandle } from '@floor/db';
+import { readHeartbeats } from '@floor/bus';
+import { listAgents, listLifecycleEvents, readAgentPortfolio } from '@floor/db';
 import { collectFloorStatus } from '@floor/floor-status';
-import { pm2Cli, ROOT, type Pm2Proc } from '../setup/pm2.js';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { ROOT, type Pm2Proc } from '../setup/pm2.js';
+import { waitFor } from '../setup/harness.js';
+import { createTestFloor } from '../setup/test-floor.js';
 
 /**
  * The real Boss under a private PM2 daemon, supervising a fixture agent that only heartbeats. Everything goes
@@ -15,58 +15,24 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  */
 
 describe('Floor Boss under PM2', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-boss-e2e-'));
-  const pm2Home = join(tmp, 'pm2');
-  const configDir = join(tmp, 'config');
-  const strategiesDir = join(configDir, 'strategies');
-  const redisPrefix = createTestRedisPrefix('boss');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'boss-e2e');
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
-  let pm2Env: NodeJS.ProcessEnv;
+  const floor = createTestFloor('boss');
+  const { strategiesDir, names, redis, pm2, processes, online } = floor;
 
-  const { pm2, processes, online } = pm2Cli(() => pm2Env);
   const agentHeartbeat = async (agentId: string, pid: number) =>
     (await readHeartbeats(redis, names)).find((h) => h.agentId === agentId && h.pid === pid);
   const writeStrategy = (agentId: string, params: string) =>
     writeFileSync(join(strategiesDir, `${agentId}.yaml`), `strategy: momentum\nweight: 1\nparams:\n${params}\n`);
   const status = async () =>
-    collectFloorStatus({ db: dbHandle.db, redis, names, staleAfterMs: 2_000 });
+    collectFloorStatus({ db: floor.db, redis, names, staleAfterMs: 2_000 });
 
   beforeAll(async () => {
-    database = await createTestDatabase('boss');
-    dbHandle = createDb(database.url, { applicationName: 'boss-e2e' });
-    mkdirSync(strategiesDir, { recursive: true });
+    // the fixture agent only heartbeats: this test is about supervision, not trading
+    await floor.open({ extraEnv: () => ({ FLOOR_AGENT_SCRIPT: 'tests/fixtures/heartbeat-agent.ts' }) });
     // short heartbeat limits so a frozen agent is noticed quickly; the rules are the same as in production
-    writeFileSync(
-      join(configDir, 'floor.yaml'),
-      'bankrollUsd: 10000\nheartbeat:\n  intervalMs: 200\n  staleAfterMs: 2000\n  startupGraceMs: 6000\n',
-    );
-    pm2Env = {
-      ...process.env,
-      PM2_HOME: pm2Home,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
-      FLOOR_STATE_DIR: join(tmp, 'state'),
-      FLOOR_AGENT_SCRIPT: 'tests/fixtures/heartbeat-agent.ts',
-      FLOOR_PM2_NAMESPACE: 'boss-e2e',
-      LOG_LEVEL: 'info',
-    };
+    floor.writeFloorYaml(['bankrollUsd: 10000', 'heartbeat:', '  intervalMs: 200', '  staleAfterMs: 2000', '  startupGraceMs: 6000']);
   });
 
-  afterAll(async () => {
-    // the private daemon goes with everything it runs; the user's PM2 is never touched
-    await pm2('kill').catch(() => undefined);
-    redis.disconnect();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => floor.close());
 
   let bossPid = 0;
 
@@ -99,7 +65,7 @@ describe('Floor Boss under PM2', () => {
     // the valid agents are unaffected: registered, funded with half the bankroll each
     expect(s.agents.map((a) => a.agentId)).toEqual(['alpha', 'beta']);
     for (const a of s.agents) expect(a.allocated.usd).toBe('5000.00');
-    const errors = await listLifecycleEvents(dbHandle.db, { agentId: 'gamma', kind: 'config_error' });
+    const errors = await listLifecycleEvents(floor.db, { agentId: 'gamma', kind: 'config_error' });
     expect(errors).toHaveLength(1);
   });
 
@@ -116,9 +82,9 @@ describe('Floor Boss under PM2', () => {
       return s.configErrors.length === 0 ? s : undefined;
     }, { what: 'config errors cleared' });
     expect(st.agents.map((a) => a.agentId)).toEqual(['alpha', 'beta', 'gamma']);
-    expect(await listLifecycleEvents(dbHandle.db, { agentId: 'gamma', kind: 'config_fixed' })).toHaveLength(1);
+    expect(await listLifecycleEvents(floor.db, { agentId: 'gamma', kind: 'config_fixed' })).toHaveLength(1);
     // a three-way split now: 10000 / 3, floored to the micro
-    await waitFor(async () => (await readAgentPortfolio(dbHandle.db, 'gamma')).allocatedMicros === 3_333_333_333n, {
+    await waitFor(async () => (await readAgentPortfolio(floor.db, 'gamma')).allocatedMicros === 3_333_333_333n, {
       what: 'gamma funded with a third',
     });
   });
@@ -126,10 +92,10 @@ describe('Floor Boss under PM2', () => {
   it('stops and removes the agent of a deleted file', async () => {
     unlinkSync(join(strategiesDir, 'beta.yaml'));
     await waitFor(async () => !(await processes()).some((p) => p.name === 'agent-beta'), { timeoutMs: 60_000, what: 'agent-beta gone' });
-    await waitFor(async () => (await listAgents(dbHandle.db)).find((a) => a.id === 'beta')?.status === 'stopped', {
+    await waitFor(async () => (await listAgents(floor.db)).find((a) => a.id === 'beta')?.status === 'stopped', {
       what: 'beta marked stopped',
     });
-    expect(await listLifecycleEvents(dbHandle.db, { agentId: 'beta', kind: 'stopped' })).toHaveLength(1);
+    expect(await listLifecycleEvents(floor.db, { agentId: 'beta', kind: 'stopped' })).toHaveLength(1);
     expect((await online('agent-alpha'))?.pid).toBeGreaterThan(0);
     expect((await online('boss'))?.pid).toBe(bossPid);
   });
@@ -149,7 +115,7 @@ describe('Floor Boss under PM2', () => {
       );
       await waitFor(() => agentHeartbeat('alpha', after.pid), { timeoutMs: 30_000, what: 'new alpha heartbeat' });
       const hung = await waitFor(async () => {
-        const rows = await listLifecycleEvents(dbHandle.db, { agentId: 'alpha', kind: 'restarted_hung' });
+        const rows = await listLifecycleEvents(floor.db, { agentId: 'alpha', kind: 'restarted_hung' });
         return rows.length ? rows : undefined;
       }, { what: 'restarted_hung event' });
       expect(hung).toHaveLength(1);
@@ -166,7 +132,7 @@ describe('Floor Boss under PM2', () => {
 
   it('adopts the running agents when the Boss crashes and PM2 brings it back (no duplicate starts)', async () => {
     const agentsBefore = (await processes()).filter((p) => p.name.startsWith('agent-')).sort((a, b) => a.name.localeCompare(b.name));
-    const startsBefore = await listLifecycleEvents(dbHandle.db, { kind: 'started' });
+    const startsBefore = await listLifecycleEvents(floor.db, { kind: 'started' });
     process.kill(bossPid, 'SIGKILL');
     const boss = await waitFor(
       async () => {
@@ -182,7 +148,7 @@ describe('Floor Boss under PM2', () => {
     });
     const agentsAfter = (await processes()).filter((p) => p.name.startsWith('agent-')).sort((a, b) => a.name.localeCompare(b.name));
     expect(agentsAfter).toEqual(agentsBefore);
-    expect(await listLifecycleEvents(dbHandle.db, { kind: 'started' })).toHaveLength(startsBefore.length);
+    expect(await listLifecycleEvents(floor.db, { kind: 'started' })).toHaveLength(startsBefore.length);
   });
 
   it('stops the agents when PM2 stops the floor', async () => {

@@ -1,16 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createIntentsQueue, createRedis, enqueueIntent, readHeartbeats, Queues } from '@floor/bus';
-import { allocateCapital, createDb, type DbHandle } from '@floor/db';
+import { createIntentsQueue, enqueueIntent, readHeartbeats, Queues } from '@floor/bus';
+import { allocateCapital } from '@floor/db';
 import { BookSnapshot, deterministicId, MarketInfo, type OrderIntent } from '@floor/domain';
 import { simulatedDataset, writeDataset } from '@floor/sim';
-import { pm2Cli, ROOT, run } from '../setup/pm2.js';
 import { expectBookOfRecordIntact, readAgentBooks } from '../setup/book-of-record.js';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { waitFor } from '../setup/harness.js';
+import { createTestFloor } from '../setup/test-floor.js';
 
 /**
  * The whole floor under a private PM2 daemon, trading on a generated dataset through real Redis and Postgres,
@@ -18,30 +17,14 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  * order: trade → kill -9 an agent → kill -9 the executor with intents queued → a typo'd strategy file →
  * stop and start the floor. After each, the book of record must still add up to the micro.
  */
-
-
 describe('the floor, end to end under PM2', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-e2e-'));
-  const pm2Home = join(tmp, 'pm2');
-  const configDir = join(tmp, 'config');
-  const strategiesDir = join(configDir, 'strategies');
+  const floor = createTestFloor('floor');
+  const { tmp, strategiesDir, names, redis, redisPrefix, pm2, processes, online, script, floorCli } = floor;
   const datasetPath = join(tmp, 'e2e.jsonl.gz');
-  const redisPrefix = createTestRedisPrefix('floor');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'floor-e2e');
-  const namespace = `e2e-${redisPrefix.prefix.slice(-6)}`;
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
-  let env: NodeJS.ProcessEnv;
+  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await floor.db.execute(query)).rows as T[];
 
-  const { pm2, processes, online } = pm2Cli(() => env);
-  const script = async (file: string, ...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', join(ROOT, file), ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
-  const floorCli = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin', 'floor.mjs'), ...args], { cwd: ROOT, env })).stdout;
-  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
-
-  const ledger = () => readAgentBooks(dbHandle.db);
-  const expectLedgerBalanced = () => expectBookOfRecordIntact(dbHandle.db);
+  const ledger = () => readAgentBooks(floor.db);
+  const expectLedgerBalanced = () => expectBookOfRecordIntact(floor.db);
 
   /** No intent became two orders, and no fill id was written twice (the primary keys say so; this shows it). */
   const expectNoDuplicates = async () => {
@@ -91,61 +74,33 @@ describe('the floor, end to end under PM2', () => {
   const tradesOf = async (agentId: string) => (await ledger()).get(agentId)?.trades ?? 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase('floor');
-    dbHandle = createDb(database.url, { applicationName: 'floor-e2e' });
-    mkdirSync(strategiesDir, { recursive: true });
+    await floor.open();
     // four markets listed together, a book check per sim-minute; 3000× plays a sim-minute in 20 ms, and the
     // dataset loops with fresh market ids, so the floor always has live markets
     const { header, events } = simulatedDataset('e2e', { seed: 11, markets: 4, startMs: Date.UTC(2025, 0, 1), stepMs: 60_000, steps: 360 });
     await writeDataset(datasetPath, header, events);
-    writeFileSync(
-      join(configDir, 'floor.yaml'),
-      [
-        'bankrollUsd: 10000',
-        'feed:',
-        `  dataset: ${datasetPath}`,
-        '  speed: 3000',
-        '  maxGapMs: 50',
-        '  loop: true',
-        'limits:',
-        '  maxStakeUsd: 100',
-        'heartbeat:',
-        '  intervalMs: 300',
-        '  staleAfterMs: 10000',
-        '  startupGraceMs: 40000',
-        'checkpointIntervalMs: 1000',
-        // port 0: each process binds a free port, so the test never collides with a floor running here
-        'metricsPorts: { monitor: 0, executor: 0, collector: 0, boss: 0, auditor: 0 }',
-        '',
-      ].join('\n'),
-    );
+    floor.writeFloorYaml([
+      'bankrollUsd: 10000',
+      'feed:',
+      `  dataset: ${datasetPath}`,
+      '  speed: 3000',
+      '  maxGapMs: 50',
+      '  loop: true',
+      'limits:',
+      '  maxStakeUsd: 100',
+      'heartbeat:',
+      '  intervalMs: 300',
+      '  staleAfterMs: 10000',
+      '  startupGraceMs: 40000',
+      'checkpointIntervalMs: 1000',
+    ]);
     const momentum = (lookback: number, thresholdBps: number) =>
       `strategy: momentum\nweight: 1\nparams:\n  lookback: ${lookback}\n  thresholdBps: ${thresholdBps}\n  stakeUsd: 20\n  takeProfitBps: 150\n  stopLossBps: 150\n  maxHoldMs: 3600000\n`;
     writeFileSync(join(strategiesDir, 'mom-a.yaml'), momentum(3, 60));
     writeFileSync(join(strategiesDir, 'mom-b.yaml'), momentum(6, 100));
-    env = {
-      ...process.env,
-      PM2_HOME: pm2Home,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
-      FLOOR_STATE_DIR: join(tmp, 'state'),
-      FLOOR_PM2_NAMESPACE: namespace,
-      LOG_LEVEL: 'info',
-    };
-    delete env.FLOOR_AGENT_SCRIPT;
   });
 
-  afterAll(async () => {
-    await pm2('kill').catch(() => undefined);
-    redis.disconnect();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => floor.close());
 
   it('npm start brings up every process; two agents trade; the ledger balances and `floor status` agrees with SQL', async () => {
     const { stdout } = await script('scripts/floor-start.ts');
@@ -210,7 +165,7 @@ describe('the floor, end to end under PM2', () => {
 
   it('kill -9 of the executor with intents queued: after the restart every intent has exactly one outcome', async () => {
     // a separate funded agent id whose intents the test writes straight onto the queue, as an agent would
-    await allocateCapital(dbHandle.db, { agentId: 'chaos', targetMicros: 2_000_000_000n, ref: 'e2e', actor: { type: 'system', app: 'e2e' } });
+    await allocateCapital(floor.db, { agentId: 'chaos', targetMicros: 2_000_000_000n, ref: 'e2e', actor: { type: 'system', app: 'e2e' } });
     const marketsRaw = await redis.hgetall(names.marketsHash);
     const markets = Object.values(marketsRaw).map((v) => MarketInfo.parse(JSON.parse(v)));
     const token = await waitFor(async () => {

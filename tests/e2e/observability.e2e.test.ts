@@ -1,16 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, setKillSwitch } from '@floor/bus';
-import { allocateCapital, createDb, FORECASTS_TABLE_SQL, insertForecasts, type DbHandle } from '@floor/db';
+import { setKillSwitch } from '@floor/bus';
+import { allocateCapital, FORECASTS_TABLE_SQL, insertForecasts } from '@floor/db';
 import { simulatedDataset, writeDataset } from '@floor/sim';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { freePort, waitFor } from '../setup/harness.js';
+import { ROOT } from '../setup/pm2.js';
+import { createTestFloor } from '../setup/test-floor.js';
 
 /**
  * Observability end to end: a real floor under a private PM2 daemon, a real Prometheus server scraping it through
@@ -21,10 +19,7 @@ import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/har
  * Series that exist only after an event are made to exist: the kill switch is flipped to cause denials, markets
  * resolve in the dataset (settlements), and an AI agent's forecasts are written for resolved markets.
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DASHBOARDS_DIR = join(ROOT, 'grafana', 'dashboards');
-const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
-const run = promisify(execFile);
 
 /**
  * The only expressions allowed to come back empty, and why. They belong to the live market-data feed
@@ -80,42 +75,23 @@ function substituteMacros(query: string, fromIso: string, toIso: string): string
     .replaceAll('$__timeTo()', `'${toIso}'::timestamptz`);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
-
 interface PromSample {
   readonly metric: Record<string, string>;
   readonly value: [number, string];
 }
 
 describe('observability, end to end: floor under PM2, a real Prometheus, every dashboard query', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-obs-'));
-  const pm2Home = join(tmp, 'pm2');
-  const configDir = join(tmp, 'config');
-  const strategiesDir = join(configDir, 'strategies');
+  const floor = createTestFloor('obs');
+  const { tmp, configDir, strategiesDir, names, redis, script } = floor;
   const datasetPath = join(tmp, 'obs.jsonl.gz');
   const promDir = join(tmp, 'prometheus');
   const targetsFile = join(configDir, 'prometheus-targets.json');
-  const redisPrefix = createTestRedisPrefix('obs');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'obs-e2e');
-  const namespace = `obs-${redisPrefix.prefix.slice(-6)}`;
   const startedAt = new Date();
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
-  let env: NodeJS.ProcessEnv;
   let prometheus: ChildProcess | undefined;
   let prometheusLog = '';
   let promUrl = '';
 
-  const pm2 = async (...args: string[]) => (await run(PM2_BIN, args, { cwd: ROOT, env })).stdout;
-  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
+  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await floor.db.execute(query)).rows as T[];
 
   /** An instant PromQL query through Prometheus's HTTP API. */
   const promQuery = async (expr: string): Promise<PromSample[]> => {
@@ -129,53 +105,33 @@ describe('observability, end to end: floor under PM2, a real Prometheus, every d
   const hasData = async (expr: string) => (await promQuery(expr)).length > 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase('obs');
-    dbHandle = createDb(database.url, { applicationName: 'obs-e2e' });
-    mkdirSync(strategiesDir, { recursive: true });
+    await floor.open();
     mkdirSync(promDir, { recursive: true });
     // four markets a loop, a book per sim-minute at 3000×: a loop lasts ~7 s and ends with every market
     // resolving (settlement fills), then replays with fresh market ids
     const { header, events } = simulatedDataset('obs', { seed: 7, markets: 4, startMs: Date.UTC(2025, 0, 1), stepMs: 60_000, steps: 360 });
     await writeDataset(datasetPath, header, events);
-    writeFileSync(
-      join(configDir, 'floor.yaml'),
-      [
-        'bankrollUsd: 10000',
-        'feed:',
-        `  dataset: ${datasetPath}`,
-        '  speed: 3000',
-        '  maxGapMs: 50',
-        '  loop: true',
-        'limits:',
-        '  maxStakeUsd: 100',
-        'heartbeat:',
-        '  intervalMs: 300',
-        '  staleAfterMs: 10000',
-        '  startupGraceMs: 40000',
-        'checkpointIntervalMs: 1000',
-        'metricsPorts: { monitor: 0, executor: 0, collector: 0, boss: 0, auditor: 0 }',
-        // a snapshot a second: Sharpe, Sortino and drawdown need a few points of equity history
-        'monitor: { tickMs: 1000, snapshotIntervalMs: 1000 }',
-        '',
-      ].join('\n'),
-    );
+    floor.writeFloorYaml([
+      'bankrollUsd: 10000',
+      'feed:',
+      `  dataset: ${datasetPath}`,
+      '  speed: 3000',
+      '  maxGapMs: 50',
+      '  loop: true',
+      'limits:',
+      '  maxStakeUsd: 100',
+      'heartbeat:',
+      '  intervalMs: 300',
+      '  staleAfterMs: 10000',
+      '  startupGraceMs: 40000',
+      'checkpointIntervalMs: 1000',
+      // a snapshot a second: Sharpe, Sortino and drawdown need a few points of equity history
+      'monitor: { tickMs: 1000, snapshotIntervalMs: 1000 }',
+    ]);
     const momentum = (lookback: number, thresholdBps: number) =>
       `strategy: momentum\nweight: 1\nparams:\n  lookback: ${lookback}\n  thresholdBps: ${thresholdBps}\n  stakeUsd: 20\n  takeProfitBps: 100\n  stopLossBps: 100\n  maxHoldMs: 3600000\n`;
     writeFileSync(join(strategiesDir, 'mom-a.yaml'), momentum(3, 60));
     writeFileSync(join(strategiesDir, 'mom-b.yaml'), momentum(6, 100));
-    env = {
-      ...process.env,
-      PM2_HOME: pm2Home,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      // local state (checkpoints kept during a Postgres outage) stays in the test's temp dir
-      FLOOR_STATE_DIR: join(tmp, 'state'),
-      FLOOR_PM2_NAMESPACE: namespace,
-      LOG_LEVEL: 'info',
-    };
-    delete env.FLOOR_AGENT_SCRIPT;
 
     // Prometheus as CI runs it (the Debian package), scraping what the monitor lists, every second
     const port = await freePort();
@@ -205,16 +161,11 @@ describe('observability, end to end: floor under PM2, a real Prometheus, every d
 
   afterAll(async () => {
     prometheus?.kill('SIGTERM');
-    await pm2('kill').catch(() => undefined);
-    redis.disconnect();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
+    await floor.close();
   });
 
   it('Prometheus discovers every process through the monitor’s file_sd list, agents included', async () => {
-    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'floor-start.ts')], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
+    await script('scripts/floor-start.ts');
     const apps = ['boss', 'collector', 'executor', 'auditor', 'monitor', 'agent'];
     await waitFor(async () => existsSync(targetsFile), { timeoutMs: 60_000, what: 'targets file written by the monitor' });
     await waitFor(
@@ -248,12 +199,12 @@ describe('observability, end to end: floor under PM2, a real Prometheus, every d
 
     // an AI agent's forecasts for markets that have resolved (the AI-forecast strategy writes these rows live)
     const [present] = await q<{ present: boolean }>(sql`SELECT to_regclass('public.forecasts') IS NOT NULL AS present`);
-    if (!present?.present) await dbHandle.db.execute(sql.raw(FORECASTS_TABLE_SQL));
+    if (!present?.present) await floor.db.execute(sql.raw(FORECASTS_TABLE_SQL));
     const resolved = await q<{ market_id: string }>(sql`SELECT market_id FROM markets WHERE winning_token_id IS NOT NULL ORDER BY market_id LIMIT 4`);
     expect(resolved.length).toBeGreaterThan(0);
-    await allocateCapital(dbHandle.db, { agentId: 'ai-oracle', targetMicros: 100_000_000n, ref: 'obs-e2e', actor: { type: 'system', app: 'obs-e2e' } });
+    await allocateCapital(floor.db, { agentId: 'ai-oracle', targetMicros: 100_000_000n, ref: 'obs-e2e', actor: { type: 'system', app: 'obs-e2e' } });
     await insertForecasts(
-      dbHandle.db,
+      floor.db,
       resolved.flatMap(({ market_id }, i) => {
         const probability = [0.15, 0.45, 0.75, 0.95][i] ?? 0.5;
         const row = { agentId: 'ai-oracle', marketId: market_id, confidence: 0.6, promptHash: `p${i}`, inputTokens: 900, outputTokens: 80, tsMs: 0 };
@@ -293,7 +244,7 @@ describe('observability, end to end: floor under PM2, a real Prometheus, every d
     for (const query of queries) {
       const text = substituteMacros(query.text, fromIso, toIso);
       expect(text, `${query.panel}: an unsubstituted Grafana macro or variable`).not.toMatch(/\$/);
-      const rows = await dbHandle.db.transaction(async (tx) => {
+      const rows = await floor.db.transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL ROLE floor_auditor`);
         return (await tx.execute(sql.raw(text))).rows;
       });

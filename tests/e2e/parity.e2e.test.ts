@@ -1,15 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, Queues, readHeartbeats } from '@floor/bus';
-import { createDb, type DbHandle } from '@floor/db';
+import { Queues, readHeartbeats } from '@floor/bus';
 import type { MarketEvent, MarketInfo } from '@floor/domain';
 import { simulatedDataset, writeDataset } from '@floor/sim';
-import { pm2Cli, ROOT, run } from '../setup/pm2.js';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { ROOT, run } from '../setup/pm2.js';
+import { waitFor } from '../setup/harness.js';
+import { createTestFloor } from '../setup/test-floor.js';
 
 /**
  * Parity: one momentum strategy file over one dataset, once through `floor backtest` and once through the live
@@ -197,21 +196,14 @@ const byIntent = (a: { intentId: string }, b: { intentId: string }) => a.intentI
 const byFill = (a: { fillId: string }, b: { fillId: string }) => a.fillId.localeCompare(b.fillId);
 
 describe('parity: `floor backtest` and the live floor decide and fill alike', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-parity-'));
-  const configDir = join(tmp, 'config');
-  const strategyPath = join(configDir, 'strategies', `${AGENT_ID}.yaml`);
+  const floor = createTestFloor('parity');
+  const { tmp, configDir, strategiesDir, names, redis, pm2, online } = floor;
+  const strategyPath = join(strategiesDir, `${AGENT_ID}.yaml`);
   const datasetPath = join(tmp, 'parity.jsonl.gz');
-  const redisPrefix = createTestRedisPrefix('parity');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'parity-e2e');
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
-  let env: NodeJS.ProcessEnv;
   let dataset: { events: number; marketIds: string[] };
   let backtest: BacktestJson;
 
-  const { pm2, online } = pm2Cli(() => env);
-  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
+  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await floor.db.execute(query)).rows as T[];
   const ecosystem = join(ROOT, 'ecosystem.config.cjs');
   const heartbeatOf = async (app: string) => (await readHeartbeats(redis, names)).find((h) => h.app === app);
 
@@ -246,39 +238,19 @@ describe('parity: `floor backtest` and the live floor decide and fill alike', ()
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('parity');
-    dbHandle = createDb(database.url, { applicationName: 'parity-e2e' });
-    mkdirSync(join(configDir, 'strategies'), { recursive: true });
+    await floor.open();
     dataset = await writeSlottedDataset(datasetPath);
     writeFileSync(strategyPath, STRATEGY_FILE);
     writeFileSync(join(configDir, 'floor.yaml'), FLOOR_YAML(datasetPath));
-    env = {
-      ...process.env,
-      PM2_HOME: join(tmp, 'pm2'),
-      DATABASE_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      FLOOR_PM2_NAMESPACE: `parity-${redisPrefix.prefix.slice(-6)}`,
-      LOG_LEVEL: 'info',
-    };
-    delete env.FLOOR_AGENT_SCRIPT;
   });
 
-  afterAll(async () => {
-    await pm2('kill').catch(() => undefined);
-    redis.disconnect();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => floor.close());
 
   it('`floor backtest` trades the dataset on every path the comparison covers', async () => {
     const { stdout } = await run(
       process.execPath,
       [join(ROOT, 'bin', 'floor.mjs'), 'backtest', '--strategy', strategyPath, '--data', datasetPath, '--capital-usd', String(CAPITAL_USD), '--json'],
-      { cwd: ROOT, env, maxBuffer: 20 * 1024 * 1024 },
+      { cwd: ROOT, env: floor.env, maxBuffer: 20 * 1024 * 1024 },
     );
     backtest = JSON.parse(stdout) as BacktestJson;
     const { report, orders, trades } = backtest;

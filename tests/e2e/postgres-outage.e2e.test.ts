@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, Queues, readHeartbeats } from '@floor/bus';
-import { createDb, type DbHandle } from '@floor/db';
+import { Queues, readHeartbeats } from '@floor/bus';
 import { simulatedDataset, writeDataset } from '@floor/sim';
-import { pm2Cli, ROOT, run, type Pm2Proc } from '../setup/pm2.js';
+import type { Pm2Proc } from '../setup/pm2.js';
 import { expectBookOfRecordIntact } from '../setup/book-of-record.js';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { waitFor } from '../setup/harness.js';
+import { createTestFloor } from '../setup/test-floor.js';
 import { startTcpProxy, type TcpProxy } from '../setup/tcp-proxy.js';
 
 /**
@@ -33,21 +32,13 @@ interface Counts {
 }
 
 describe('Postgres outage under PM2', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-outage-'));
-  const configDir = join(tmp, 'config');
-  const strategiesDir = join(configDir, 'strategies');
+  const floor = createTestFloor('outage');
+  const { tmp, strategiesDir, names, redis, pm2, processes, online, script } = floor;
   const datasetPath = join(tmp, 'outage.jsonl.gz');
-  const redisPrefix = createTestRedisPrefix('outage');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'outage-e2e');
-  const checkpointDir = join(ROOT, '.floor', redisPrefix.prefix, 'checkpoints');
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
+  const checkpointDir = floor.localCheckpointDir;
   let proxy: TcpProxy;
-  let env: NodeJS.ProcessEnv;
 
-  const { pm2, processes, online } = pm2Cli(() => env);
-  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
+  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await floor.db.execute(query)).rows as T[];
   const counts = async (): Promise<Counts> => {
     const [row] = await q<Counts>(sql`SELECT (SELECT COUNT(*) FROM orders)::int AS orders, (SELECT COUNT(*) FROM fills WHERE kind = 'trade')::int AS trades`);
     return row ?? { orders: 0, trades: 0 };
@@ -70,68 +61,42 @@ describe('Postgres outage under PM2', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('outage');
-    dbHandle = createDb(database.url, { applicationName: 'outage-e2e' });
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    mkdirSync(strategiesDir, { recursive: true });
+    // the floor reaches Postgres through the proxy the test can cut; `npm start` migrates on the real server
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    await floor.open({ extraEnv: (url) => ({ DATABASE_URL: proxy.urlFor(url), DATABASE_MIGRATION_URL: url }) });
     const { header, events } = simulatedDataset('outage', { seed: 7, markets: 4, startMs: Date.UTC(2025, 0, 1), stepMs: 60_000, steps: 360 });
     await writeDataset(datasetPath, header, events);
-    writeFileSync(
-      join(configDir, 'floor.yaml'),
-      [
-        'bankrollUsd: 10000',
-        'feed:',
-        `  dataset: ${datasetPath}`,
-        '  speed: 3000',
-        '  maxGapMs: 50',
-        '  loop: true',
-        // the simulated books are thin: the liquidity and spread limits would deny most entries, and this test is
-        // about the outage, not the limits (tests/integration/risk-floor.int.test.ts is)
-        'risk:',
-        '  agent: { maxStakeUsd: 100, minLiquidityUsd: 0, maxSpreadBps: 10000, maxDepthShare: 1, maxOrdersPerWindow: 10000 }',
-        '  floor: { maxOrdersPerMarketWindow: 10000, maxCategoryShare: 1, maxEventShare: 1 }',
-        'heartbeat:',
-        '  intervalMs: 300',
-        '  staleAfterMs: 10000',
-        '  startupGraceMs: 40000',
-        'checkpointIntervalMs: 1000',
-        'metricsPorts: { monitor: 0, executor: 0, collector: 0, boss: 0, auditor: 0 }',
-        '',
-      ].join('\n'),
-    );
+    floor.writeFloorYaml([
+      'bankrollUsd: 10000',
+      'feed:',
+      `  dataset: ${datasetPath}`,
+      '  speed: 3000',
+      '  maxGapMs: 50',
+      '  loop: true',
+      // the simulated books are thin: the liquidity and spread limits would deny most entries, and this test is
+      // about the outage, not the limits (tests/integration/risk-floor.int.test.ts is)
+      'risk:',
+      '  agent: { maxStakeUsd: 100, minLiquidityUsd: 0, maxSpreadBps: 10000, maxDepthShare: 1, maxOrdersPerWindow: 10000 }',
+      '  floor: { maxOrdersPerMarketWindow: 10000, maxCategoryShare: 1, maxEventShare: 1 }',
+      'heartbeat:',
+      '  intervalMs: 300',
+      '  staleAfterMs: 10000',
+      '  startupGraceMs: 40000',
+      'checkpointIntervalMs: 1000',
+    ]);
     const momentum = (lookback: number, thresholdBps: number) =>
       `strategy: momentum\nweight: 1\nparams:\n  lookback: ${lookback}\n  thresholdBps: ${thresholdBps}\n  stakeUsd: 20\n  takeProfitBps: 150\n  stopLossBps: 150\n  maxHoldMs: 3600000\n`;
     writeFileSync(join(strategiesDir, `${AGENTS[0]}.yaml`), momentum(3, 60));
     writeFileSync(join(strategiesDir, `${AGENTS[1]}.yaml`), momentum(6, 100));
-    env = {
-      ...process.env,
-      PM2_HOME: join(tmp, 'pm2'),
-      // the floor goes through the proxy; `npm start` migrates on the real server
-      DATABASE_URL: proxy.urlFor(database.url),
-      DATABASE_MIGRATION_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      FLOOR_PM2_NAMESPACE: `outage-${redisPrefix.prefix.slice(-6)}`,
-      LOG_LEVEL: 'info',
-    };
-    delete env.FLOOR_AGENT_SCRIPT;
   });
 
   afterAll(async () => {
-    await pm2('kill').catch(() => undefined);
-    redis.disconnect();
+    await floor.close();
     await proxy?.close();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(join(ROOT, '.floor', redisPrefix.prefix), { recursive: true, force: true });
   });
 
   it('cut Postgres for 15 s mid-run: nothing crashes, the executor pauses and resumes, nothing is lost or doubled', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/floor-start.ts')], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout } = await script('scripts/floor-start.ts');
     expect(stdout).toMatch(/migrat/i);
     for (const name of ['boss', 'collector', 'executor', 'auditor', 'monitor', ...AGENTS.map((a) => `agent-${a}`)]) {
       await waitFor(() => online(name), { timeoutMs: 60_000, what: `${name} online` });
@@ -221,7 +186,7 @@ describe('Postgres outage under PM2', () => {
     const twice = await q(sql`SELECT intent_id FROM risk_events WHERE code <> 'SIZE_REDUCED' GROUP BY intent_id HAVING COUNT(*) > 1`);
     expect(twice).toEqual([]);
     // positions = Σ fills; the ledger balances to the micro, per agent and overall
-    await expectBookOfRecordIntact(dbHandle.db);
+    await expectBookOfRecordIntact(floor.db);
     // one outage, seen once; not one job attempt failed on it (a miss of the connection-error classifier would show here)
     const metrics = await executorMetrics();
     expect(metrics.get('floor_executor_db_outages_total')).toBe(1);

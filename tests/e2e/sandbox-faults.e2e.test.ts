@@ -1,17 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busNames, createRedis, readHeartbeats, type BusNames } from '@floor/bus';
-import { createDb, type DbHandle } from '@floor/db';
+import { readHeartbeats, type BusNames } from '@floor/bus';
 import { MarketEvent } from '@floor/domain';
 import type { FaultPatch } from '@floor/venue-sim';
-import { pm2Cli, ROOT, run, type Pm2Proc } from '../setup/pm2.js';
+import { ROOT, type Pm2Proc } from '../setup/pm2.js';
 import { expectBookOfRecordIntact } from '../setup/book-of-record.js';
-import { createTestDatabase, createTestRedisPrefix, waitFor } from '../setup/harness.js';
+import { freePort, waitFor } from '../setup/harness.js';
+import { createTestFloor } from '../setup/test-floor.js';
 
 /**
  * The whole floor in paper mode against the sandbox venue, under a private PM2 daemon: the sandbox is one more
@@ -34,15 +32,6 @@ const SERVICES = ['sandbox', 'boss', 'collector', 'executor', 'auditor', 'monito
 const PROCESSES = [...SERVICES, ...[...HEALTHY_AGENTS, FAULTY_AGENT].map((id) => `agent-${id}`)];
 
 // ------------------------------------------------------------------------------------------------ helpers
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
-}
 
 interface Sample {
   readonly name: string;
@@ -257,17 +246,8 @@ const FAULTS: readonly FaultCase[] = [
 // ------------------------------------------------------------------------------------------------ the test
 
 describe('the floor against the sandbox venue, fault by fault, under PM2', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'floor-faults-'));
-  const pm2Home = join(tmp, 'pm2');
-  const configDir = join(tmp, 'config');
-  const strategiesDir = join(configDir, 'strategies');
-  const redisPrefix = createTestRedisPrefix('faults');
-  const names = busNames(redisPrefix.prefix);
-  const redis = createRedis(redisPrefix.redisUrl, 'faults-e2e');
-  const namespace = `faults-${redisPrefix.prefix.slice(-6)}`;
-  let database: { url: string; drop: () => Promise<void> };
-  let dbHandle: DbHandle;
-  let env: NodeJS.ProcessEnv;
+  const floor = createTestFloor('faults');
+  const { pm2Home, strategiesDir, names, redis, processes, online, script, floorCli } = floor;
   let sandboxUrl: string;
   let stale: StaleTracker;
   /** PM2's view once everything ran: no process may restart or change pid after this */
@@ -275,9 +255,7 @@ describe('the floor against the sandbox venue, fault by fault, under PM2', () =>
   /** when the faulty agent's strategy threw (its own log line) */
   let faultedAtMs: number;
 
-  const { pm2, processes, online } = pm2Cli(() => env);
-  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await dbHandle.db.execute(query)).rows as T[];
-  const floorCli = async (...args: string[]) => (await run(process.execPath, [join(ROOT, 'bin', 'floor.mjs'), ...args], { cwd: ROOT, env })).stdout;
+  const q = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => (await floor.db.execute(query)).rows as T[];
 
   const setFaults = async (patch: FaultPatch) => {
     const res = await fetch(`${sandboxUrl}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(patch) });
@@ -327,80 +305,59 @@ describe('the floor against the sandbox venue, fault by fault, under PM2', () =>
   };
 
   const expectLedgerBalanced = async () => {
-    const book = await expectBookOfRecordIntact(dbHandle.db);
+    const book = await expectBookOfRecordIntact(floor.db);
     expect([...book.keys()].sort()).toEqual([FAULTY_AGENT, ...HEALTHY_AGENTS].sort());
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('faults');
-    dbHandle = createDb(database.url, { applicationName: 'faults-e2e' });
-    mkdirSync(strategiesDir, { recursive: true });
     const port = await freePort();
     sandboxUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(configDir, 'floor.yaml'),
-      [
-        'bankrollUsd: 10000',
-        'execution: { mode: paper }',
-        'feed: { source: sandbox }',
-        'polymarket:',
-        `  gammaUrl: ${sandboxUrl}/gamma`,
-        `  clobUrl: ${sandboxUrl}`,
-        `  wsUrl: ws://127.0.0.1:${port}/ws/market`,
-        '  rediscoverMs: 1000',
-        // a silent connection is down after 1.5 s, so each fault shows within seconds
-        '  pingIntervalMs: 300',
-        '  staleAfterMs: 1500',
-        '  pollMs: 300',
-        `  httpTimeoutMs: ${HTTP_TIMEOUT_MS}`,
-        // loose limits: the agents should trade all the time, and only the feed's faults may stop them
-        'risk:',
-        '  agent: { maxStakeUsd: 100, maxOrdersPerWindow: 100000, maxOpenPositions: 100, maxCorrelatedPositions: 100, minLiquidityUsd: 1 }',
-        '  floor: { maxOrdersPerMarketWindow: 100000 }',
-        // venue errors (the collector's 429s and 500s count) trip the API-error breaker, which pauses entries until
-        // its cooldown is over and the error rate is back under the limit: a short window and cooldown keep that quick
-        '  breakers: { maxConsecutiveLosses: 100000, apiWindowMs: 10000, apiCooldownMs: 5000 }',
-        'evolution: { enabled: false }',
-        'heartbeat: { intervalMs: 300, staleAfterMs: 10000, startupGraceMs: 40000 }',
-        'checkpointIntervalMs: 1000',
-        // port 0: each process binds a free port and announces it in its heartbeat
-        'metricsPorts: { monitor: 0, executor: 0, collector: 0, boss: 0, auditor: 0 }',
-        '',
-      ].join('\n'),
-    );
+    floor.writeFloorYaml([
+      'bankrollUsd: 10000',
+      'execution: { mode: paper }',
+      'feed: { source: sandbox }',
+      'polymarket:',
+      `  gammaUrl: ${sandboxUrl}/gamma`,
+      `  clobUrl: ${sandboxUrl}`,
+      `  wsUrl: ws://127.0.0.1:${port}/ws/market`,
+      '  rediscoverMs: 1000',
+      // a silent connection is down after 1.5 s, so each fault shows within seconds
+      '  pingIntervalMs: 300',
+      '  staleAfterMs: 1500',
+      '  pollMs: 300',
+      `  httpTimeoutMs: ${HTTP_TIMEOUT_MS}`,
+      // loose limits: the agents should trade all the time, and only the feed's faults may stop them
+      'risk:',
+      '  agent: { maxStakeUsd: 100, maxOrdersPerWindow: 100000, maxOpenPositions: 100, maxCorrelatedPositions: 100, minLiquidityUsd: 1 }',
+      '  floor: { maxOrdersPerMarketWindow: 100000 }',
+      // venue errors (the collector's 429s and 500s count) trip the API-error breaker, which pauses entries until
+      // its cooldown is over and the error rate is back under the limit: a short window and cooldown keep that quick
+      '  breakers: { maxConsecutiveLosses: 100000, apiWindowMs: 10000, apiCooldownMs: 5000 }',
+      'evolution: { enabled: false }',
+      'heartbeat: { intervalMs: 300, staleAfterMs: 10000, startupGraceMs: 40000 }',
+      'checkpointIntervalMs: 1000',
+    ]);
     // small moves trigger entries and exits; a sim-minute passes every 100 ms at 600×
     const momentum = 'strategy: momentum\nweight: 1\nparams: { lookback: 3, thresholdBps: 30, stakeUsd: 20, takeProfitBps: 100, stopLossBps: 100, maxHoldMs: 600000 }\n';
     for (const id of [...HEALTHY_AGENTS, FAULTY_AGENT]) writeFileSync(join(strategiesDir, `${id}.yaml`), momentum);
-    env = {
-      ...process.env,
-      PM2_HOME: pm2Home,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisPrefix.redisUrl,
-      FLOOR_PREFIX: redisPrefix.prefix,
-      FLOOR_CONFIG_DIR: configDir,
-      FLOOR_STATE_DIR: join(tmp, 'state'),
-      FLOOR_PM2_NAMESPACE: namespace,
-      // the sandbox venue as a PM2 app, driven by the endless seeded simulator
-      FLOOR_SANDBOX_ARGS: `--sim --seed 7 --speed 600 --port ${port}`,
-      // every agent runs the real agent through this fixture; only `faulty-*` ids get the throwing strategy
-      FLOOR_AGENT_SCRIPT: join(ROOT, 'tests', 'fixtures', 'faulty-agent.ts'),
-      LOG_LEVEL: 'info',
-    };
+    await floor.open({
+      extraEnv: () => ({
+        // the sandbox venue as a PM2 app, driven by the endless seeded simulator
+        FLOOR_SANDBOX_ARGS: `--sim --seed 7 --speed 600 --port ${port}`,
+        // every agent runs the real agent through this fixture; only `faulty-*` ids get the throwing strategy
+        FLOOR_AGENT_SCRIPT: join(ROOT, 'tests', 'fixtures', 'faulty-agent.ts'),
+      }),
+    });
     stale = new StaleTracker(redis, names);
   });
 
   afterAll(async () => {
-    await pm2('kill').catch(() => undefined);
     await stale?.stop().catch(() => undefined);
-    redis.disconnect();
-    await dbHandle?.close();
-    await database?.drop();
-    await redisPrefix.cleanup();
-    rmSync(tmp, { recursive: true, force: true });
+    await floor.close();
   });
 
   it('starts with the sandbox as a PM2 app; the collector streams it live and the agents trade', async () => {
-    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'floor-start.ts')], { cwd: ROOT, env });
+    await script('scripts/floor-start.ts');
     for (const name of PROCESSES) await waitFor(() => online(name), { timeoutMs: 60_000, what: `${name} online` });
     await waitFor(async () => (await scrapeCollector()).sum('floor_collector_events_total', { type: 'book' }) > 0, {
       timeoutMs: 60_000,
@@ -429,7 +386,7 @@ describe('the floor against the sandbox venue, fault by fault, under PM2', () =>
 
     // the Boss records it: the agent's row is `faulted` and a lifecycle event says why
     await waitFor(async () => {
-      const rows = (await dbHandle.db.execute(sql`
+      const rows = (await floor.db.execute(sql`
         SELECT a.status, (SELECT COUNT(*)::int FROM lifecycle_events e WHERE e.agent_id = a.id AND e.kind = 'faulted') AS events
         FROM agents a WHERE a.id = ${FAULTY_AGENT}`)).rows as Array<{ status: string; events: number }>;
       return rows[0]?.status === 'faulted' && rows[0].events === 1;

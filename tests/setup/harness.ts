@@ -84,3 +84,14 @@ export async function rejectionText(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the promise to reject, but it resolved');
 }
+
+/** A TCP port free on loopback right now (for a server a test starts under another process, e.g. PM2). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (typeof address !== 'object' || !address) throw new Error('no free port on 127.0.0.1');
+  return address.port;
+}
